@@ -1,0 +1,55 @@
+// The Checker seam: history in, verdict out.
+//
+// Every checker returns `valid` true / false / unknown plus anomalies, and
+// each anomaly names the minimal set of operations (by history index) that
+// witness it, so reports can draw exactly those.
+#ifndef FAULTLINE_CHECKER_CHECKER_H_
+#define FAULTLINE_CHECKER_CHECKER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "faultline/checker/event.h"
+
+namespace faultline::check {
+
+using history::Json;
+
+enum class Validity { kValid, kInvalid, kUnknown };
+
+// JSON form: true, false, "unknown".
+Json validity_to_json(Validity v);
+// The worse of two verdicts: invalid beats unknown beats valid.
+Validity worst(Validity a, Validity b);
+// faultline's exit code for a verdict: 0 valid, 1 invalid, 2 unknown.
+int exit_code(Validity v);
+
+struct Anomaly {
+  std::string kind;                  // "lost", "stale-read", "nonlinearizable", ...
+  std::string description;           // one sentence a person can read
+  std::vector<std::int64_t> witness; // history indices of the witness events
+  Json details = Json::object();     // kind-specific fields
+};
+
+struct Result {
+  std::string checker;               // "set-full", "linearizable", ...
+  Validity valid = Validity::kUnknown;
+  std::vector<Anomaly> anomalies;
+  Json details = Json::object();     // counts, quantiles, timings, ...
+};
+
+// {"checker":..., "valid":..., "anomalies":[...], ...details}
+Json to_json(const Result& result);
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  virtual std::string name() const = 0;
+  virtual Result check(const history::History& history) = 0;
+};
+
+}  // namespace faultline::check
+
+#endif  // FAULTLINE_CHECKER_CHECKER_H_

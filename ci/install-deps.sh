@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs every Debian package faultline needs to build, test and run.
+# Idempotent: when everything is already installed it only checks and exits,
+# without touching the network. Run as root on Debian 12.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # netlink (netem qdiscs, links) and netfilter queue (userspace shaper)
+  libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnl-genl-3-dev
+  libnetfilter-queue-dev libmnl-dev
+  # Boost.Process needs Boost.Filesystem; Asio comes with libboost-dev
+  libboost-dev libboost-filesystem-dev libboost-system-dev
+  # data formats, storage, logging, CLI
+  nlohmann-json3-dev libsimdjson-dev libsqlite3-dev libsqlitecpp-dev sqlite3
+  libcli11-dev libspdlog-dev libfmt-dev
+  # tests
+  googletest libgtest-dev libgmock-dev
+  # reports: Graphviz rendered in process
+  libgraphviz-dev
+  # faults: firewall, links, clock skew
+  nftables libnftables-dev iptables iproute2 faketime libfaketime
+  # process tools used by tests and doctor
+  procps psmisc util-linux kmod
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run as root (or with sudo) to install them" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

@@ -1,0 +1,36 @@
+# faultline_add_tests(<folder-name> LIBS <libs...>)
+#
+# Every tests/*_test.cpp in the calling folder becomes one GoogleTest binary
+# labelled `unit`; every tests/*_itest.cpp one labelled `integration` (real
+# processes, namespaces, root); every tests/*_vmtest.cpp one labelled `vm`.
+# One binary per file keeps rebuilds small and lets `ctest -L unit` be quick.
+function(faultline_add_tests folder)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  foreach(kind unit integration vm)
+    if(kind STREQUAL "unit")
+      set(pattern "*_test.cpp")
+      set(timeout 120)
+    elseif(kind STREQUAL "integration")
+      set(pattern "*_itest.cpp")
+      set(timeout 600)
+    else()
+      set(pattern "*_vmtest.cpp")
+      set(timeout 900)
+    endif()
+    file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/tests/${pattern}")
+    foreach(src ${sources})
+      get_filename_component(name "${src}" NAME_WE)
+      set(target "${folder}_${name}")
+      add_executable(${target} "${src}")
+      target_link_libraries(${target} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock Threads::Threads)
+      target_compile_definitions(${target} PRIVATE
+        FAULTLINE_CONFORMANCE_DIR="${FAULTLINE_CONFORMANCE_DIR}"
+        FAULTLINE_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+        FAULTLINE_BINARY_DIR="${CMAKE_BINARY_DIR}")
+      gtest_discover_tests(${target}
+        TEST_PREFIX "${folder}."
+        PROPERTIES LABELS "${kind}" TIMEOUT ${timeout}
+        DISCOVERY_TIMEOUT 60)
+    endforeach()
+  endforeach()
+endfunction()

@@ -1,0 +1,40 @@
+// Subcommands whose machinery later issues build. They parse and then refuse
+// with a clear message and the bad-usage exit code, so scripts never mistake
+// them for a passing run.
+#include <iostream>
+#include <string>
+
+#include "commands.h"
+#include "faultline/harness/cli.h"
+
+namespace faultline::cli {
+namespace {
+
+void add_pending(CLI::App& app, int* exit_code, const std::string& name, const std::string& help,
+                 const std::string& issue) {
+  auto* cmd = app.add_subcommand(name, help);
+  cmd->allow_extras();
+  cmd->callback([exit_code, name, issue] {
+    std::cerr << "faultline " << name << ": not available in this build yet (" << issue << ")\n";
+    *exit_code = kExitUsage;
+  });
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int* exit_code) {
+  add_pending(app, exit_code, "run", "Deploy a cluster, run a workload under faults, check and store the run",
+              "issue 5: the harness");
+}
+void add_report_command(CLI::App& app, int* exit_code) {
+  add_pending(app, exit_code, "report", "Render a run's HTML report, or the runs index", "issue 8: reports");
+}
+void add_runs_command(CLI::App& app, int* exit_code) {
+  add_pending(app, exit_code, "runs", "List stored runs", "issue 5: the run store");
+}
+void add_cleanup_command(CLI::App& app, int* exit_code) {
+  add_pending(app, exit_code, "cleanup", "Remove namespaces, rules and processes left by a crashed run",
+              "issue 5: the harness");
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,21 @@
+// Registration of each subcommand on the root CLI11 app. Private to harness/.
+// Each add_* attaches a subcommand whose callback stores its exit code in
+// `*exit_code`; errors in input are reported on stderr with kExitUsage.
+#ifndef FAULTLINE_HARNESS_COMMANDS_H_
+#define FAULTLINE_HARNESS_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace faultline::cli {
+
+void add_run_command(CLI::App& app, int* exit_code);
+void add_check_command(CLI::App& app, int* exit_code);
+void add_report_command(CLI::App& app, int* exit_code);
+void add_runs_command(CLI::App& app, int* exit_code);
+void add_cleanup_command(CLI::App& app, int* exit_code);
+void add_doctor_command(CLI::App& app, int* exit_code);
+void add_version_command(CLI::App& app, int* exit_code);
+
+}  // namespace faultline::cli
+
+#endif  // FAULTLINE_HARNESS_COMMANDS_H_

@@ -1,0 +1,1 @@
+namespace faultline::nemesis { int unused_placeholder_ = 0; }

@@ -1,0 +1,1 @@
+namespace faultline::reports { int unused_placeholder_ = 0; }
