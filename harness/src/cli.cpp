@@ -24,6 +24,17 @@ int run(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments or input, 255 crash.\n"
       "Run `faultline SUBCOMMAND --help` for a subcommand's options.");
+  // CLI11 reports a mistyped subcommand as "a subcommand is required"; name it.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+    }
+    if (!known) {
+      std::cerr << "faultline: unknown subcommand '" << argv[1] << "'\n\n" << app.help() << std::flush;
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
