@@ -8,6 +8,7 @@
 #ifndef FAULTLINE_CHECKER_LOAD_H_
 #define FAULTLINE_CHECKER_LOAD_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,24 @@ Format detect_format(const std::string& path);
 // Loads a whole history. Throws HistoryError naming file, line and column of
 // the first problem (syntax, unknown field values, events that do not pair).
 History load_history(const std::string& path, Format format = Format::kAuto);
+
+// What load_history found besides the events.
+struct LoadInfo {
+  Format format = Format::kAuto;  // the format actually read
+  std::size_t operations = 0;     // paired client operations (invocations)
+  // JSON Lines only: the file ended in a torn line (a crash mid-write), which
+  // was dropped; the history is the prefix before it.
+  bool truncated = false;
+  std::size_t truncated_line = 0;
+};
+
+// As above, also filling `info` (which may be null).
+History load_history(const std::string& path, Format format, LoadInfo* info);
+
+// The same over text in memory; `name` stands for the file in errors.
+Format detect_format_text(std::string_view head, const std::string& name = "<text>");
+History parse_history(std::string_view text, Format format = Format::kAuto, const std::string& name = "<text>",
+                      LoadInfo* info = nullptr);
 
 }  // namespace faultline::history
 
