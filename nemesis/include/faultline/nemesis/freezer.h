@@ -1,0 +1,58 @@
+// Pausing a group of processes with the cgroup freezer (v1 `freezer.state`
+// or v2 `cgroup.freeze`): unlike SIGSTOP, the frozen processes cannot tell
+// and their parent sees no stop notification — a GC-like pause.
+#ifndef FAULTLINE_NEMESIS_FREEZER_H_
+#define FAULTLINE_NEMESIS_FREEZER_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "faultline/nemesis/status.h"
+
+namespace faultline::nemesis {
+
+enum class CgroupVersion { v1, v2 };
+
+struct FreezerHierarchy {
+  CgroupVersion version = CgroupVersion::v1;
+  std::string mount_point;  // e.g. /sys/fs/cgroup/freezer (v1) or /sys/fs/cgroup (v2)
+};
+
+// The freezer hierarchy of this machine: cgroup v1 with the freezer
+// controller when mounted, else a cgroup v2 mount (cgroup.freeze is a core
+// v2 file). Reads /proc/self/mountinfo.
+std::optional<FreezerHierarchy> find_freezer_hierarchy();
+
+// One freezer cgroup the caller created; removed (thawed first) on destruction.
+class FreezerCgroup {
+ public:
+  FreezerCgroup() = default;
+  ~FreezerCgroup();
+  FreezerCgroup(const FreezerCgroup&) = delete;
+  FreezerCgroup& operator=(const FreezerCgroup&) = delete;
+
+  // mkdir <hierarchy>/<name>.
+  Status create(const FreezerHierarchy& hierarchy, const std::string& name);
+  Status add(pid_t pid);
+  // Returns once the kernel reports the group fully frozen / thawed.
+  Status freeze(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+  Status thaw(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+  // Thaws and removes the cgroup; its processes must have exited (or been
+  // moved) first, or the kernel refuses with EBUSY, retried until `timeout`.
+  Status destroy(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+
+  const std::string& path() const { return path_; }
+  CgroupVersion version() const { return version_; }
+
+ private:
+  Status wait_state(bool frozen, std::chrono::milliseconds timeout);
+  std::string path_;
+  CgroupVersion version_ = CgroupVersion::v1;
+};
+
+}  // namespace faultline::nemesis
+
+#endif  // FAULTLINE_NEMESIS_FREEZER_H_

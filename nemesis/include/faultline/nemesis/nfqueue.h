@@ -1,0 +1,54 @@
+// A netfilter queue (NFQUEUE) bound through libnl-nf: packets matched by an
+// `-j NFQUEUE --queue-num N` rule (or nft `queue num N`) are handed to this
+// process, which must give each a verdict — accept it later for delay, out of
+// order for reorder, drop it for loss. The userspace shaper of kernels
+// without sch_netem is built on this.
+#ifndef FAULTLINE_NEMESIS_NFQUEUE_H_
+#define FAULTLINE_NEMESIS_NFQUEUE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "faultline/nemesis/status.h"
+
+struct nl_sock;
+
+namespace faultline::nemesis {
+
+struct QueuedPacket {
+  std::uint32_t id = 0;     // the kernel's packet id, for the verdict
+  std::uint16_t queue = 0;
+  std::uint8_t family = 0;  // AF_INET / AF_INET6
+  std::string payload;      // the network-layer packet (IP header first)
+};
+
+enum class Verdict { accept, drop };
+
+class NfQueue {
+ public:
+  NfQueue() = default;
+  ~NfQueue();
+  NfQueue(const NfQueue&) = delete;
+  NfQueue& operator=(const NfQueue&) = delete;
+
+  // Binds queue `number` for IPv4 with whole-packet copies.
+  Status open(std::uint16_t number);
+  // Removes the binding; queued packets without verdict are dropped by the kernel.
+  void close();
+
+  int fd() const;
+  // Waits up to `timeout` and returns the packets that arrived (may be empty).
+  std::vector<QueuedPacket> receive(std::chrono::milliseconds timeout, Status* status = nullptr);
+  Status verdict(const QueuedPacket& packet, Verdict verdict);
+
+ private:
+  nl_sock* sock_ = nullptr;
+  std::uint16_t number_ = 0;
+  bool bound_ = false;
+};
+
+}  // namespace faultline::nemesis
+
+#endif  // FAULTLINE_NEMESIS_NFQUEUE_H_

@@ -1,0 +1,138 @@
+#include "faultline/nemesis/nfqueue.h"
+
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netfilter/nfnl.h>
+#include <netlink/netfilter/queue.h>
+#include <netlink/netfilter/queue_msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <poll.h>
+#include <sys/socket.h>
+// After netinet/in.h (via libnl), so the uapi header does not redefine it.
+#include <linux/netfilter.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "faultline/nemesis/netlink.h"
+
+namespace faultline::nemesis {
+namespace {
+
+struct QueuePtr {
+  nfnl_queue* p = nfnl_queue_alloc();
+  ~QueuePtr() {
+    if (p != nullptr) nfnl_queue_put(p);
+  }
+};
+
+struct Collector {
+  std::vector<QueuedPacket>* out;
+};
+
+int on_message(nl_msg* msg, void* arg) {
+  auto* collector = static_cast<Collector*>(arg);
+  nfnl_queue_msg* qmsg = nullptr;
+  if (nfnlmsg_queue_msg_parse(nlmsg_hdr(msg), &qmsg) < 0 || qmsg == nullptr) return NL_OK;
+  QueuedPacket packet;
+  packet.id = nfnl_queue_msg_get_packetid(qmsg);
+  packet.queue = nfnl_queue_msg_get_group(qmsg);
+  packet.family = nfnl_queue_msg_get_family(qmsg);
+  int len = 0;
+  if (const void* data = nfnl_queue_msg_get_payload(qmsg, &len); data != nullptr && len > 0) {
+    packet.payload.assign(static_cast<const char*>(data), static_cast<std::size_t>(len));
+  }
+  nfnl_queue_msg_put(qmsg);
+  collector->out->push_back(std::move(packet));
+  return NL_OK;
+}
+
+}  // namespace
+
+NfQueue::~NfQueue() { close(); }
+
+Status NfQueue::open(std::uint16_t number) {
+  close();
+  sock_ = nfnl_queue_socket_alloc();
+  if (sock_ == nullptr) return Status::failure("nfnl_queue_socket_alloc failed");
+  // Packets arrive unsolicited, without our sequence numbers.
+  nl_socket_disable_seq_check(sock_);
+  int err = nfnl_connect(sock_);
+  if (err < 0) {
+    close();
+    return Status::failure("connect nfnetlink: " + netlink_error(err), err == -NLE_PROTO_MISMATCH);
+  }
+  // Kernels since 3.8 ignore per-family binding; older ones need it.
+  nfnl_queue_pf_unbind(sock_, AF_INET);
+  nfnl_queue_pf_bind(sock_, AF_INET);
+
+  QueuePtr queue;
+  nfnl_queue_set_group(queue.p, number);
+  nfnl_queue_set_copy_mode(queue.p, NFNL_QUEUE_COPY_PACKET);
+  nfnl_queue_set_copy_range(queue.p, 0xFFFF);
+  err = nfnl_queue_create(sock_, queue.p);
+  if (err < 0) {
+    close();
+    bool unsupported = err == -NLE_OPNOTSUPP || err == -NLE_OBJ_NOTFOUND || err == -NLE_PROTO_MISMATCH;
+    return Status::failure("bind NFQUEUE " + std::to_string(number) + ": " + netlink_error(err), unsupported);
+  }
+  number_ = number;
+  bound_ = true;
+  // A large receive buffer keeps bursts from being dropped (ENOBUFS) while
+  // the shaper is holding verdicts back.
+  nl_socket_set_buffer_size(sock_, 4 * 1024 * 1024, 0);
+  return Status::success();
+}
+
+void NfQueue::close() {
+  if (sock_ == nullptr) return;
+  if (bound_) {
+    QueuePtr queue;
+    nfnl_queue_set_group(queue.p, number_);
+    nfnl_queue_delete(sock_, queue.p);
+    bound_ = false;
+  }
+  nl_socket_free(sock_);
+  sock_ = nullptr;
+}
+
+int NfQueue::fd() const { return sock_ == nullptr ? -1 : nl_socket_get_fd(sock_); }
+
+std::vector<QueuedPacket> NfQueue::receive(std::chrono::milliseconds timeout, Status* status) {
+  std::vector<QueuedPacket> packets;
+  if (status != nullptr) *status = Status::success();
+  if (sock_ == nullptr) {
+    if (status != nullptr) *status = Status::failure("queue not open");
+    return packets;
+  }
+  pollfd pfd{fd(), POLLIN, 0};
+  int rc = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+  if (rc <= 0) {
+    if (rc < 0 && status != nullptr) *status = Status::failure(std::string("poll: ") + std::strerror(errno));
+    return packets;
+  }
+  Collector collector{&packets};
+  nl_cb* cb = nl_cb_clone(nl_socket_get_cb(sock_));
+  nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_message, &collector);
+  int err = nl_recvmsgs(sock_, cb);
+  nl_cb_put(cb);
+  if (err < 0 && status != nullptr) *status = Status::failure("receive from NFQUEUE: " + netlink_error(err));
+  return packets;
+}
+
+Status NfQueue::verdict(const QueuedPacket& packet, Verdict v) {
+  if (sock_ == nullptr) return Status::failure("queue not open");
+  nfnl_queue_msg* msg = nfnl_queue_msg_alloc();
+  if (msg == nullptr) return Status::failure("nfnl_queue_msg_alloc failed");
+  nfnl_queue_msg_set_group(msg, packet.queue);
+  nfnl_queue_msg_set_family(msg, packet.family);
+  nfnl_queue_msg_set_packetid(msg, packet.id);
+  nfnl_queue_msg_set_verdict(msg, v == Verdict::accept ? NF_ACCEPT : NF_DROP);
+  int err = nfnl_queue_msg_send_verdict(sock_, msg);
+  nfnl_queue_msg_put(msg);
+  if (err < 0) return Status::failure("NFQUEUE verdict: " + netlink_error(err));
+  return Status::success();
+}
+
+}  // namespace faultline::nemesis

@@ -1,1 +1,0 @@
-namespace faultline::nemesis { int unused_placeholder_ = 0; }

@@ -1,1 +1,0 @@
-namespace faultline::reports { int unused_placeholder_ = 0; }
