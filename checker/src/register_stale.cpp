@@ -1,0 +1,299 @@
+#include "faultline/checker/register_stale.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "history_view.h"
+#include "latency_quantiles.h"
+
+namespace faultline::check {
+namespace {
+
+using detail::HistoryView;
+using detail::kNever;
+using history::Json;
+using history::OpType;
+
+struct BadInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Write {
+  std::size_t op;
+  const Json* value;
+  std::int64_t begin, end;  // ranks; end = kNever unless ok
+  OpType outcome;
+};
+
+struct Read {
+  std::size_t op;
+  const Json* value;
+  std::int64_t begin, end;
+  bool cas;  // the `from` of an ok cas
+};
+
+struct Finding {
+  double score;  // stale: how long the missed write had been complete, ms
+  std::size_t key_order;
+  std::int64_t read_index;
+  Anomaly anomaly;
+};
+
+struct Totals {
+  bool keyed = false;
+  std::size_t keys = 0, reads = 0, cas_reads = 0, initial_reads = 0, writes = 0;
+  std::size_t stale = 0, impossible = 0, ambiguous = 0;
+  std::vector<double> stale_ms;
+  std::vector<Finding> stale_found, impossible_found;
+};
+
+class KeyCheck {
+ public:
+  KeyCheck(const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t key_order,
+           const RegisterStaleOptions& options, Totals& totals)
+      : view_(view), group_(group), key_order_(key_order), options_(options), totals_(totals) {}
+
+  void run() {
+    collect();
+    index_writes();
+    for (const Read& r : reads_) check_read(r);
+  }
+
+ private:
+  void collect() {
+    for (std::size_t i : group_.operations) {
+      const auto& inv = view_.invocation(i);
+      const OpType outcome = view_.outcome(i);
+      const std::int64_t begin = view_.invoke_rank(i);
+      const std::int64_t end = outcome == OpType::kOk ? view_.complete_rank(i) : kNever;
+      if (inv.f == "write") {
+        writes_.push_back(Write{i, &inv.value, begin, end, outcome});
+      } else if (inv.f == "cas") {
+        if (!inv.value.is_array() || inv.value.size() != 2) {
+          throw BadInput("event index " + std::to_string(inv.index) + ": cas value must be [from, to], got " + inv.value.dump());
+        }
+        writes_.push_back(Write{i, &inv.value[1], begin, end, outcome});
+        if (outcome == OpType::kOk) reads_.push_back(Read{i, &inv.value[0], begin, end, true});
+      } else if (inv.f == "read" && outcome == OpType::kOk) {
+        reads_.push_back(Read{i, &view_.completion(i)->value, begin, end, false});
+      }
+    }
+    totals_.writes += writes_.size();
+  }
+
+  void index_writes() {
+    for (std::size_t w = 0; w < writes_.size(); ++w) by_value_[writes_[w].value->dump()].push_back(w);
+    // Ok writes by start; from_[k] = the earliest-ending ok write among
+    // positions >= k, so "the first write to finish among those that began
+    // after X" is one binary search.
+    for (std::size_t w = 0; w < writes_.size(); ++w) {
+      if (writes_[w].outcome == OpType::kOk) ok_.push_back(w);
+    }
+    std::sort(ok_.begin(), ok_.end(), [&](std::size_t a, std::size_t b) { return writes_[a].begin < writes_[b].begin; });
+    ok_begins_.resize(ok_.size());
+    for (std::size_t k = 0; k < ok_.size(); ++k) ok_begins_[k] = writes_[ok_[k]].begin;
+    earliest_end_from_.assign(ok_.size() + 1, SIZE_MAX);
+    for (std::size_t k = ok_.size(); k-- > 0;) {
+      const std::size_t next = earliest_end_from_[k + 1];
+      earliest_end_from_[k] = (next == SIZE_MAX || writes_[ok_[k]].end < writes_[next].end) ? ok_[k] : next;
+    }
+  }
+
+  // The ok write that finished first among those that began after `rank`;
+  // SIZE_MAX when none did.
+  std::size_t first_finished_after(std::int64_t rank) const {
+    const auto k = static_cast<std::size_t>(std::upper_bound(ok_begins_.begin(), ok_begins_.end(), rank) - ok_begins_.begin());
+    return earliest_end_from_[k];
+  }
+
+  void check_read(const Read& r) {
+    ++totals_.reads;
+    if (r.cas) ++totals_.cas_reads;
+    const auto found = by_value_.find(r.value->dump());
+    if (found == by_value_.end() && r.value->is_null()) {
+      ++totals_.initial_reads;
+      // Every write follows the initial value, so any ok write that ended
+      // before the read began overwrote it.
+      const std::size_t missed = first_finished_after(-1);
+      if (missed != SIZE_MAX && writes_[missed].end < r.begin) report_stale(r, nullptr, writes_[missed]);
+      return;
+    }
+    std::vector<const Write*> possible;
+    std::vector<const Write*> failed;
+    if (found != by_value_.end()) {
+      for (std::size_t w : found->second) {
+        (writes_[w].outcome == OpType::kFail ? failed : possible).push_back(&writes_[w]);
+      }
+    }
+    if (possible.empty()) {
+      report_impossible(r, failed.empty() ? "never-written" : "failed-write", failed.empty() ? nullptr : failed.front());
+      return;
+    }
+    if (possible.size() > 1) {
+      ++totals_.ambiguous;  // the unique-values contract is broken: no verdict rather than a wrong one
+      return;
+    }
+    const Write& w = *possible.front();
+    if (w.begin > r.end) {
+      report_impossible(r, "future-write", &w);
+      return;
+    }
+    // An indeterminate write may land at any later moment, so its value can
+    // always be read; only an acknowledged write can be certainly overwritten.
+    if (w.outcome != OpType::kOk) return;
+    const std::size_t missed = first_finished_after(w.end);
+    if (missed != SIZE_MAX && writes_[missed].end < r.begin) report_stale(r, &w, writes_[missed]);
+  }
+
+  std::string read_phrase(const Read& r) const {
+    const std::string key = detail::key_phrase(group_.key);
+    const std::string on = key.empty() ? "" : " of " + key;
+    const std::string at = detail::format_duration(view_.invoke_time(r.op));
+    if (r.cas) {
+      const auto& v = view_.invocation(r.op).value;
+      return "the cas" + on + " that began at " + at + " succeeded, so it read " + v[0].dump() + " (swapping it for " +
+             v[1].dump() + "),";
+    }
+    return "the read" + on + " that began at " + at + " returned " + r.value->dump() + ",";
+  }
+
+  Json base_details(const Read& r) const {
+    Json d = {{"read", view_.describe(r.op)}, {"value", *r.value}, {"via", r.cas ? "cas" : "read"}};
+    if (totals_.keyed) d["key"] = detail::key_json(group_.key);
+    return d;
+  }
+
+  void report_stale(const Read& r, const Write* w, const Write& missed) {
+    ++totals_.stale;
+    const std::int64_t stale_ns = view_.invoke_time(r.op) - view_.complete_time(missed.op);
+    const double ms = detail::to_millis(std::max<std::int64_t>(0, stale_ns));
+    totals_.stale_ms.push_back(ms);
+    Anomaly a;
+    a.kind = "stale-read";
+    a.details = base_details(r);
+    std::string text = read_phrase(r);
+    if (w != nullptr) {
+      view_.append_witness(w->op, a.witness);
+      a.details["write"] = view_.describe(w->op);
+      text += " written by the " + view_.invocation(w->op).f + " that ended at " + detail::format_duration(view_.complete_time(w->op));
+    } else {
+      a.details["write"] = nullptr;
+      text += " the initial value";
+    }
+    view_.append_witness(missed.op, a.witness);
+    view_.append_witness(r.op, a.witness);
+    a.details["missed_write"] = view_.describe(missed.op);
+    a.details["missed_value"] = *missed.value;
+    a.details["stale_ms"] = ms;
+    text += ", but the " + view_.invocation(missed.op).f + " of " + missed.value->dump() + " (began " +
+            detail::format_duration(view_.invoke_time(missed.op)) + ") had already overwritten it, completing at " +
+            detail::format_duration(view_.complete_time(missed.op)) + ", " + detail::format_duration(stale_ns) +
+            " before the read began";
+    a.description = std::move(text);
+    totals_.stale_found.push_back(Finding{ms, key_order_, view_.invocation(r.op).index, std::move(a)});
+  }
+
+  void report_impossible(const Read& r, const std::string& reason, const Write* w) {
+    ++totals_.impossible;
+    Anomaly a;
+    a.kind = "impossible-read";
+    a.details = base_details(r);
+    a.details["reason"] = reason;
+    std::string text = read_phrase(r);
+    if (reason == "never-written") {
+      view_.append_witness(r.op, a.witness);
+      text += " a value no operation ever wrote";
+    } else if (reason == "failed-write") {
+      view_.append_witness(w->op, a.witness);
+      view_.append_witness(r.op, a.witness);
+      a.details["write"] = view_.describe(w->op);
+      text += " a value whose only write failed (so it was never applied)";
+    } else {
+      view_.append_witness(r.op, a.witness);
+      view_.append_witness(w->op, a.witness);
+      a.details["write"] = view_.describe(w->op);
+      text += " a value whose only write began at " + detail::format_duration(view_.invoke_time(w->op)) +
+              ", after the read ended at " + detail::format_duration(view_.complete_time(r.op));
+    }
+    a.description = std::move(text);
+    totals_.impossible_found.push_back(Finding{0, key_order_, view_.invocation(r.op).index, std::move(a)});
+  }
+
+  const HistoryView& view_;
+  const HistoryView::KeyGroup& group_;
+  std::size_t key_order_;
+  const RegisterStaleOptions& options_;
+  Totals& totals_;
+  std::vector<Write> writes_;
+  std::vector<Read> reads_;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_value_;  // dumped value -> writes of it
+  std::vector<std::size_t> ok_;
+  std::vector<std::int64_t> ok_begins_;
+  std::vector<std::size_t> earliest_end_from_;
+};
+
+// Worst first (then history order), capped; returns how many were left out.
+std::size_t keep_worst(std::vector<Finding>& found, std::size_t cap) {
+  std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.read_index < b.read_index;
+  });
+  const std::size_t omitted = found.size() > cap ? found.size() - cap : 0;
+  if (omitted > 0) found.resize(cap);
+  return omitted;
+}
+
+}  // namespace
+
+Result check_register_stale(const history::History& history, const RegisterStaleOptions& options) {
+  Result result;
+  result.checker = "register-stale-read";
+  Totals totals;
+  try {
+    HistoryView view(history);
+    totals.keyed = view.keyed();
+    const auto groups = view.by_key();
+    totals.keys = groups.size();
+    for (std::size_t g = 0; g < groups.size(); ++g) KeyCheck(view, groups[g], g, options, totals).run();
+  } catch (const history::HistoryError& e) {
+    result.valid = Validity::kUnknown;
+    result.details["error"] = e.what();
+    return result;
+  } catch (const BadInput& e) {
+    result.valid = Validity::kUnknown;
+    result.details["error"] = e.what();
+    return result;
+  }
+  result.valid = totals.stale + totals.impossible > 0 ? Validity::kInvalid : Validity::kValid;
+
+  Json omitted = Json::object();
+  if (auto n = keep_worst(totals.impossible_found, options.max_reported)) omitted["impossible-read"] = n;
+  if (auto n = keep_worst(totals.stale_found, options.max_reported)) omitted["stale-read"] = n;
+  Json worst = Json::array();
+  for (auto& f : totals.impossible_found) result.anomalies.push_back(std::move(f.anomaly));
+  for (auto& f : totals.stale_found) {
+    worst.push_back(f.anomaly.details);
+    worst.back()["description"] = f.anomaly.description;
+    worst.back()["witness"] = f.anomaly.witness;
+    result.anomalies.push_back(std::move(f.anomaly));
+  }
+  Json& d = result.details;
+  d["key_count"] = totals.keys;
+  d["read_count"] = totals.reads;
+  d["cas_read_count"] = totals.cas_reads;
+  d["initial_read_count"] = totals.initial_reads;
+  d["write_count"] = totals.writes;
+  d["stale_read_count"] = totals.stale;
+  d["impossible_read_count"] = totals.impossible;
+  d["ambiguous_read_count"] = totals.ambiguous;
+  d["stale_ms"] = detail::quantiles(totals.stale_ms);
+  d["worst_stale"] = std::move(worst);
+  d["anomalies_omitted"] = std::move(omitted);
+  return result;
+}
+
+}  // namespace faultline::check
