@@ -1,0 +1,133 @@
+// Configuration of one faultline-node: every knob of the data path.
+//
+// A config is built in three layers, later layers winning:
+//   1. a preset (default "safe"), which sets a group of knobs;
+//   2. a JSON file (--config), whose "preset" key, if any, picks layer 1;
+//   3. command-line flags.
+// Every knob that weakens safety exists on purpose, so the harness can show
+// that it catches the weakness; PRESETS.md says which anomaly each preset allows.
+//
+// Invariants after load/validate (enforced by validate()):
+//   - 1 <= r, w <= n <= number of members; n >= 1; vnodes >= 1;
+//   - node_id names exactly one member, member ids and addresses are unique;
+//   - write_mode two-phase only with an lww versioning (ABD needs totally
+//     ordered timestamps; version vectors have no "max + 1");
+//   - every limit and timeout is positive; peer_timeout_ms <= request_timeout_ms.
+#ifndef FAULTLINE_NODE_CONFIG_H_
+#define FAULTLINE_NODE_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline::node {
+
+enum class Versioning { kLwwWall, kLwwHlc, kVv };
+enum class WriteMode { kOnePhase, kTwoPhase };
+enum class ReadRepair { kBlocking, kAsync, kNone };
+enum class FsyncPolicy { kAlways, kPeriodic, kNever };
+
+std::string_view to_string(Versioning v);
+std::string_view to_string(WriteMode m);
+std::string_view to_string(ReadRepair r);
+std::string_view to_string(FsyncPolicy f);
+
+// A consistency level: a name resolved against N, or an explicit count.
+// "ONE" -> 1, "QUORUM" -> n/2+1, "ALL" -> n, "2" or 2 -> 2.
+// Returns nullopt for anything else (including counts < 1).
+std::optional<int> resolve_consistency(const nlohmann::json& level, int n);
+
+struct Member {
+  std::string id;    // stable node name, used on the ring and as tie-breaker
+  std::string host;  // IP or name the node listens on
+  std::uint16_t port = 0;
+  friend bool operator==(const Member&, const Member&) = default;
+};
+
+struct NodeConfig {
+  std::string preset = "safe";
+
+  // Identity and cluster.
+  std::string node_id;
+  std::string listen_host = "127.0.0.1";  // default: this member's host
+  std::uint16_t listen_port = 0;          // default: this member's port
+  std::string data_dir;
+  std::vector<Member> members;  // static member list (SWIM replaces it later)
+
+  // Placement and quorums.
+  int n = 3;
+  int vnodes = 64;
+  int r = 2;  // default read quorum when a request names none
+  int w = 2;  // default write quorum when a request names none
+  bool sloppy_quorum = false;  // fallback (hinted) acks count toward W / R
+
+  // Coordination.
+  Versioning versioning = Versioning::kLwwHlc;
+  WriteMode write_mode = WriteMode::kTwoPhase;
+  ReadRepair read_repair = ReadRepair::kBlocking;
+  int request_timeout_ms = 2000;  // whole client request, coordinator side
+  int peer_timeout_ms = 500;      // one replica call; a slow replica costs this
+  int unreachable_after = 2;      // consecutive peer failures before "dead"
+
+  // Hinted handoff.
+  bool hinted_handoff = true;
+  std::int64_t hint_window_ms = 3 * 3600 * 1000;  // no hints for owners down longer; older hints dropped
+  int hint_replay_per_sec = 1000;                 // replay rate limit per node
+  int hint_replay_interval_ms = 200;              // how often the replayer looks
+
+  // Storage.
+  FsyncPolicy fsync = FsyncPolicy::kAlways;
+  int fsync_period_ms = 100;     // for periodic
+  int group_commit_max = 256;    // writes sharing one transaction / fsync
+
+  // Limits on what a peer or client may send.
+  std::uint32_t max_frame_bytes = 4u << 20;
+  std::uint32_t max_key_bytes = 1024;
+  std::uint32_t max_value_bytes = 1u << 20;
+
+  // Process.
+  int io_threads = 2;
+  std::string log_file;  // empty: <data_dir>/node.log
+  std::string log_level = "info";
+
+  // This node's entry in `members` (validate() guarantees it exists).
+  const Member& self() const;
+  // The config as JSON in the same shape load accepts (for status and logs).
+  nlohmann::json to_json() const;
+};
+
+// Why a config was rejected; what() names the key and the problem.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Names of every preset, in documentation order.
+const std::vector<std::string>& preset_names();
+// The knobs of a preset applied to defaults; throws ConfigError for an unknown name.
+NodeConfig preset(std::string_view name);
+
+// Builds a config from a JSON object: picks the preset from "preset", then
+// applies every other key. Unknown keys and ill-typed values throw ConfigError.
+NodeConfig config_from_json(const nlohmann::json& j);
+
+// Reads a JSON file; throws ConfigError if unreadable or malformed.
+nlohmann::json read_config_file(const std::string& path);
+
+// Checks the invariants listed at the top; throws ConfigError.
+void validate(NodeConfig& c);
+
+// Parses argv (CLI11): --config FILE, --preset NAME and one flag per knob.
+// Returns the validated config. On --help, prints usage and returns nullopt
+// with exit_code 0; on a bad flag or config, prints the error and returns
+// nullopt with a non-zero exit_code.
+std::optional<NodeConfig> parse_command_line(int argc, const char* const* argv, int& exit_code);
+
+}  // namespace faultline::node
+
+#endif  // FAULTLINE_NODE_CONFIG_H_

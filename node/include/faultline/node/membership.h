@@ -1,0 +1,71 @@
+// The membership seam: who is in the cluster and whether each member is
+// alive, suspect or dead, with a notification on every change.
+//
+// Today's implementation is StaticMembership: the member list comes from the
+// config and liveness from the data path itself (a peer that fails
+// `unreachable_after` calls in a row is dead; any success makes it alive
+// again). SWIM (issue 7) will be another implementation of Membership; the
+// coordinator and the hint replayer only use this interface.
+//
+// Invariants: members() never changes in StaticMembership; a listener is
+// called once per state change, after the change, outside the lock.
+#ifndef FAULTLINE_NODE_MEMBERSHIP_H_
+#define FAULTLINE_NODE_MEMBERSHIP_H_
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "faultline/node/config.h"
+
+namespace faultline::node {
+
+enum class Liveness { kAlive, kSuspect, kDead };
+std::string_view to_string(Liveness l);
+
+class Membership {
+ public:
+  using Listener = std::function<void(const std::string& id, Liveness now)>;
+  virtual ~Membership() = default;
+
+  virtual std::vector<Member> members() const = 0;
+  virtual Liveness state(const std::string& id) const = 0;
+  virtual void subscribe(Listener listener) = 0;
+
+  // Evidence from the data path: a call to `id` failed (error or timeout) or
+  // succeeded. SWIM may weigh these differently; the static view counts them.
+  virtual void report_failure(const std::string& id) = 0;
+  virtual void report_success(const std::string& id) = 0;
+
+  bool usable(const std::string& id) const { return state(id) != Liveness::kDead; }
+};
+
+class StaticMembership final : public Membership {
+ public:
+  // `self` is always alive: a node never declares itself dead.
+  StaticMembership(std::vector<Member> members, std::string self, int unreachable_after);
+
+  std::vector<Member> members() const override { return members_; }
+  Liveness state(const std::string& id) const override;
+  void subscribe(Listener listener) override;
+  void report_failure(const std::string& id) override;
+  void report_success(const std::string& id) override;
+
+ private:
+  void set(const std::string& id, Liveness to, std::unique_lock<std::mutex>& lock);
+
+  const std::vector<Member> members_;
+  const std::string self_;
+  const int unreachable_after_;
+  mutable std::mutex mu_;
+  std::map<std::string, Liveness> state_;
+  std::map<std::string, int> failures_;  // consecutive
+  std::vector<Listener> listeners_;
+};
+
+}  // namespace faultline::node
+
+#endif  // FAULTLINE_NODE_MEMBERSHIP_H_

@@ -1,0 +1,364 @@
+// SQLite implementation of Storage: one writer thread doing group commit, one
+// read connection, and a periodic fsync thread for fsync=periodic.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "faultline/node/storage.h"
+
+namespace faultline::node {
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct ApplyJob {
+  std::string key;
+  Record incoming;
+  Storage::WriteDone done;
+};
+struct HintJob {
+  std::string owner, key;
+  Record record;
+  Storage::Done done;
+};
+struct DeleteJob {
+  std::vector<std::int64_t> ids;
+  Storage::Done done;
+};
+using Job = std::variant<ApplyJob, HintJob, DeleteJob>;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT PRIMARY KEY,
+  record TEXT NOT NULL,        -- JSON array of siblings (version.h)
+  stamp_wall INTEGER NOT NULL, -- max stamp wall, to seed the HLC on restart
+  own_counter INTEGER NOT NULL -- max dot counter this node issued
+);
+CREATE TABLE IF NOT EXISTS hints (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  owner TEXT NOT NULL,
+  key TEXT NOT NULL,
+  record TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hints_owner ON hints(owner, id);
+CREATE INDEX IF NOT EXISTS hints_key ON hints(key);
+)sql";
+
+class SqliteStorage final : public Storage {
+ public:
+  explicit SqliteStorage(const StorageOptions& o)
+      : opts_(o), path_((std::filesystem::path(o.dir) / "node.db").string()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.dir, ec);
+    if (ec) throw StorageError("cannot create data dir '" + o.dir + "': " + ec.message());
+    try {
+      wdb_ = std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      wdb_->setBusyTimeout(10000);
+      wdb_->exec("PRAGMA journal_mode=WAL");
+      wdb_->exec(o.fsync == FsyncPolicy::kAlways ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
+      wdb_->exec(kSchema);
+      rdb_ = std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READONLY);
+      rdb_->setBusyTimeout(10000);
+      SQLite::Statement count(*wdb_, "SELECT COUNT(*) FROM hints");
+      count.executeStep();
+      hint_count_ = count.getColumn(0).getInt64();
+    } catch (const SQLite::Exception& e) {
+      throw StorageError("cannot open database '" + path_ + "': " + e.what());
+    }
+    writer_ = std::thread([this] { writer_loop(); });
+    if (o.fsync == FsyncPolicy::kPeriodic) syncer_ = std::thread([this] { sync_loop(); });
+  }
+
+  ~SqliteStorage() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    sync_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (syncer_.joinable()) syncer_.join();
+    if (opts_.fsync == FsyncPolicy::kPeriodic) fsync_files();
+  }
+
+  void apply(std::string key, Record incoming, WriteDone done) override {
+    enqueue(ApplyJob{std::move(key), std::move(incoming), std::move(done)});
+  }
+  void store_hint(std::string owner, std::string key, Record record, Done done) override {
+    enqueue(HintJob{std::move(owner), std::move(key), std::move(record), std::move(done)});
+  }
+  void delete_hints(std::vector<std::int64_t> ids, Done done) override {
+    enqueue(DeleteJob{std::move(ids), std::move(done)});
+  }
+
+  Record get(const std::string& key) override {
+    std::lock_guard lock(read_mu_);
+    try {
+      return read_record(*rdb_, key);
+    } catch (const SQLite::Exception& e) {
+      throw StorageError(std::string("read failed: ") + e.what());
+    }
+  }
+
+  Record get_with_hints(const std::string& key) override {
+    std::lock_guard lock(read_mu_);
+    try {
+      Record r = read_record(*rdb_, key);
+      SQLite::Statement q(*rdb_, "SELECT record FROM hints WHERE key = ?");
+      q.bind(1, key);
+      while (q.executeStep())
+        r = merge(r, record_from_json(Json::parse(q.getColumn(0).getString())), opts_.versioning);
+      return r;
+    } catch (const SQLite::Exception& e) {
+      throw StorageError(std::string("read failed: ") + e.what());
+    }
+  }
+
+  std::vector<std::string> hint_owners() override {
+    std::lock_guard lock(read_mu_);
+    std::vector<std::string> out;
+    SQLite::Statement q(*rdb_, "SELECT DISTINCT owner FROM hints");
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+    return out;
+  }
+
+  std::map<std::string, std::int64_t> hint_counts() override {
+    std::lock_guard lock(read_mu_);
+    std::map<std::string, std::int64_t> out;
+    SQLite::Statement q(*rdb_, "SELECT owner, COUNT(*) FROM hints GROUP BY owner");
+    while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+    return out;
+  }
+
+  std::vector<Hint> hints_for(const std::string& owner, int limit) override {
+    std::lock_guard lock(read_mu_);
+    std::vector<Hint> out;
+    SQLite::Statement q(*rdb_, "SELECT id, key, record, created_ms FROM hints WHERE owner = ? ORDER BY id LIMIT ?");
+    q.bind(1, owner);
+    q.bind(2, limit);
+    while (q.executeStep()) {
+      Hint h;
+      h.id = q.getColumn(0).getInt64();
+      h.owner = owner;
+      h.key = q.getColumn(1).getString();
+      h.record = record_from_json(Json::parse(q.getColumn(2).getString()));
+      h.created_ms = q.getColumn(3).getInt64();
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
+
+  std::int64_t drop_hints_older_than(std::int64_t cutoff_ms) override {
+    std::vector<std::int64_t> ids;
+    {
+      std::lock_guard lock(read_mu_);
+      SQLite::Statement q(*rdb_, "SELECT id FROM hints WHERE created_ms < ?");
+      q.bind(1, cutoff_ms);
+      while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+    }
+    if (!ids.empty()) delete_hints_sync(ids);
+    return static_cast<std::int64_t>(ids.size());
+  }
+
+  std::int64_t max_stamp_wall() override {
+    std::lock_guard lock(read_mu_);
+    SQLite::Statement q(*rdb_, "SELECT COALESCE(MAX(stamp_wall), 0) FROM kv");
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+
+  std::uint64_t max_own_counter() override {
+    std::lock_guard lock(read_mu_);
+    SQLite::Statement q(*rdb_, "SELECT COALESCE(MAX(own_counter), 0) FROM kv");
+    q.executeStep();
+    return static_cast<std::uint64_t>(q.getColumn(0).getInt64());
+  }
+
+  StorageStats stats() override {
+    return {writes_.load(), commits_.load(), static_cast<std::uint64_t>(hint_count_.load())};
+  }
+
+ private:
+  static Record read_record(SQLite::Database& db, const std::string& key) {
+    SQLite::Statement q(db, "SELECT record FROM kv WHERE key = ?");
+    q.bind(1, key);
+    if (!q.executeStep()) return {};
+    return record_from_json(Json::parse(q.getColumn(0).getString()));
+  }
+
+  void enqueue(Job job) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+  void writer_loop() {
+    SQLite::Statement select(*wdb_, "SELECT record FROM kv WHERE key = ?");
+    SQLite::Statement upsert(*wdb_,
+                             "INSERT OR REPLACE INTO kv(key, record, stamp_wall, own_counter) VALUES (?, ?, ?, ?)");
+    SQLite::Statement add_hint(*wdb_, "INSERT INTO hints(owner, key, record, created_ms) VALUES (?, ?, ?, ?)");
+    SQLite::Statement del_hint(*wdb_, "DELETE FROM hints WHERE id = ?");
+    for (;;) {
+      std::vector<Job> batch;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping and drained
+        while (!queue_.empty() && static_cast<int>(batch.size()) < opts_.group_commit_max) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      std::vector<Record> merged(batch.size());
+      std::int64_t hint_delta = 0;
+      std::optional<std::string> error;
+      try {
+        SQLite::Transaction tx(*wdb_);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          if (auto* a = std::get_if<ApplyJob>(&batch[i])) {
+            select.bind(1, a->key);
+            Record old = select.executeStep() ? record_from_json(Json::parse(select.getColumn(0).getString())) : Record{};
+            select.reset();
+            merged[i] = merge(old, a->incoming, opts_.versioning);
+            if (merged[i] != old) {
+              upsert.bind(1, a->key);
+              upsert.bind(2, to_json(merged[i]).dump());
+              upsert.bind(3, static_cast<std::int64_t>(max_stamp(merged[i]).value_or(Stamp{}).wall));
+              upsert.bind(4, static_cast<std::int64_t>(node::max_own_counter(merged[i], opts_.node_id)));
+              upsert.exec();
+              upsert.reset();
+            }
+          } else if (auto* h = std::get_if<HintJob>(&batch[i])) {
+            add_hint.bind(1, h->owner);
+            add_hint.bind(2, h->key);
+            add_hint.bind(3, to_json(h->record).dump());
+            add_hint.bind(4, now_ms());
+            add_hint.exec();
+            add_hint.reset();
+            ++hint_delta;
+          } else if (auto* d = std::get_if<DeleteJob>(&batch[i])) {
+            for (auto id : d->ids) {
+              del_hint.bind(1, id);
+              hint_delta -= del_hint.exec();
+              del_hint.reset();
+            }
+          }
+        }
+        tx.commit();  // under synchronous=FULL this is the one fsync of the batch
+      } catch (const std::exception& e) {
+        // The transaction rolled back: nothing of the batch is stored, so
+        // every job fails (and no statement is left half-bound).
+        error = std::string("storage write failed: ") + e.what();
+        select.reset();
+        upsert.reset();
+        add_hint.reset();
+        del_hint.reset();
+        select.clearBindings();
+      }
+      if (!error) {
+        commits_ += 1;
+        writes_ += batch.size();
+        hint_count_ += hint_delta;
+      }
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        std::visit(
+            [&](auto& job) {
+              using T = std::decay_t<decltype(job)>;
+              if constexpr (std::is_same_v<T, ApplyJob>) {
+                if (job.done) job.done(error, error ? Record{} : std::move(merged[i]));
+              } else {
+                if (job.done) job.done(error);
+              }
+            },
+            batch[i]);
+      }
+    }
+  }
+
+  void fsync_files() {
+    for (const std::string& p : {path_ + "-wal", path_}) {
+      int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      ::fsync(fd);  // fsync flushes the file, whichever descriptor asks
+      ::close(fd);
+    }
+  }
+
+  void sync_loop() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      sync_cv_.wait_for(lock, std::chrono::milliseconds(opts_.fsync_period_ms));
+      lock.unlock();
+      fsync_files();
+      lock.lock();
+    }
+  }
+
+  StorageOptions opts_;
+  std::string path_;
+  std::unique_ptr<SQLite::Database> wdb_;  // writer thread only (after construction)
+  std::unique_ptr<SQLite::Database> rdb_;  // guarded by read_mu_
+  std::mutex read_mu_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;       // wakes the writer; only the writer waits on it
+  std::condition_variable sync_cv_;  // wakes the periodic syncer (at shutdown)
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread writer_, syncer_;
+
+  std::atomic<std::uint64_t> writes_{0}, commits_{0};
+  std::atomic<std::int64_t> hint_count_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> Storage::open(const StorageOptions& options) {
+  return std::make_unique<SqliteStorage>(options);
+}
+
+Record Storage::apply_sync(const std::string& key, const Record& incoming) {
+  std::promise<std::pair<std::optional<std::string>, Record>> p;
+  auto f = p.get_future();
+  apply(key, incoming, [&](std::optional<std::string> err, Record merged) { p.set_value({err, std::move(merged)}); });
+  auto [err, merged] = f.get();
+  if (err) throw StorageError(*err);
+  return merged;
+}
+
+void Storage::store_hint_sync(const std::string& owner, const std::string& key, const Record& record) {
+  std::promise<std::optional<std::string>> p;
+  auto f = p.get_future();
+  store_hint(owner, key, record, [&](std::optional<std::string> err) { p.set_value(err); });
+  if (auto err = f.get()) throw StorageError(*err);
+}
+
+void Storage::delete_hints_sync(const std::vector<std::int64_t>& ids) {
+  std::promise<std::optional<std::string>> p;
+  auto f = p.get_future();
+  delete_hints(ids, [&](std::optional<std::string> err) { p.set_value(err); });
+  if (auto err = f.get()) throw StorageError(*err);
+}
+
+}  // namespace faultline::node

@@ -1,0 +1,207 @@
+// Integration: real faultline-node processes on loopback (see cluster.h).
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "faultline/testing/node_cluster.h"
+
+namespace faultline::node::testing {
+namespace {
+
+// Short timeouts keep each test well under a minute; one failure marks a
+// peer dead so later writes go straight to hints.
+Json fast(Json extra = Json::object()) {
+  Json j = {{"peer_timeout_ms", 300},
+            {"request_timeout_ms", 2000},
+            {"unreachable_after", 1},
+            {"hint_replay_interval_ms", 100}};
+  for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+Json put(const std::string& key, const std::string& value, const std::string& level = "QUORUM") {
+  return {{"op", "put"}, {"key", key}, {"value", value}, {"consistency", level}};
+}
+Json get(const std::string& key, const std::string& level = "QUORUM") {
+  return {{"op", "get"}, {"key", key}, {"consistency", level}};
+}
+Json get_local(const std::string& key) { return {{"op", "get"}, {"key", key}, {"local", true}}; }
+
+// Keys whose replicas (N=3) include `member`, coordinated by `coordinator`
+// that is not a replica, so killing or pausing `member` never hits the
+// coordinator.
+std::vector<std::string> keys_on(const Ring& ring, const std::string& member, const std::string& coordinator, int count,
+                                 const std::string& prefix) {
+  std::vector<std::string> out;
+  for (int k = 0; out.size() < static_cast<std::size_t>(count) && k < 100000; ++k) {
+    const auto key = prefix + std::to_string(k);
+    const auto reps = ring.replicas(key, 3);
+    const bool has_member = std::find(reps.begin(), reps.end(), member) != reps.end();
+    const bool has_coord = std::find(reps.begin(), reps.end(), coordinator) != reps.end();
+    if (has_member && !has_coord) out.push_back(key);
+  }
+  return out;
+}
+
+TEST(Cluster, QuorumWritesSurviveSigkillOfAReplica) {
+  Cluster c(5, fast());
+  const int victim = 2, coord = 0;
+  auto keys = keys_on(c.ring(), c.ids()[victim], c.ids()[coord], 10, "kill-");
+  ASSERT_EQ(keys.size(), 10u);
+  // Written at ALL, so the victim acknowledged every one before it dies.
+  for (const auto& k : keys) ASSERT_TRUE(c.call(coord, put(k, "v1-" + k, "ALL"))["ok"]) << k;
+
+  c.kill9(victim);
+  for (const auto& k : keys) {
+    Json r = c.call(coord, put(k, "v2-" + k));
+    ASSERT_TRUE(r["ok"]) << r.dump();
+  }
+  for (const auto& k : keys) {
+    Json r = c.call(coord, get(k));
+    ASSERT_TRUE(r["ok"]) << r.dump();
+    EXPECT_EQ(r["value"], "v2-" + k);
+  }
+  // Restarted, the victim still holds every write it acked (fsync always).
+  c.start(victim);
+  c.wait_ready(victim);
+  for (const auto& k : keys) {
+    Json r = c.call(victim, get_local(k));
+    ASSERT_TRUE(r["ok"]) << r.dump();
+    EXPECT_TRUE(r["value"] == "v1-" + k || r["value"] == "v2-" + k) << r.dump();
+  }
+  // ... and a quorum read through it sees the newest value.
+  for (const auto& k : keys) EXPECT_EQ(c.call(victim, get(k))["value"], "v2-" + k);
+}
+
+TEST(Cluster, HintsCarryWritesToAPausedReplica) {
+  Cluster c(5, fast());
+  const int victim = 3, coord = 0;
+  auto keys = keys_on(c.ring(), c.ids()[victim], c.ids()[coord], 10, "pause-");
+  ASSERT_EQ(keys.size(), 10u);
+
+  c.pause(victim);
+  for (const auto& k : keys) {
+    Json r = c.call(coord, put(k, "h-" + k));
+    ASSERT_TRUE(r["ok"]) << r.dump();
+  }
+  // Calls to the paused replica time out (peer_timeout_ms) and become hints
+  // on fallbacks; it is then marked dead and later writes are hinted at once.
+  auto pending_hints = [&] {
+    std::uint64_t pending = 0;
+    for (int i = 0; i < 5; ++i)
+      if (i != victim) pending += c.call(i, {{"op", "status"}})["hints"]["pending"].get<std::uint64_t>();
+    return pending;
+  };
+  std::uint64_t pending = 0;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       std::chrono::steady_clock::now() < until && (pending = pending_hints()) < keys.size();)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GE(pending, keys.size()) << "every write to the paused replica should have become a hint";
+
+  c.resume(victim);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::uint64_t delivered = 0;
+  for (;;) {
+    pending = 0;
+    delivered = 0;
+    for (int i = 0; i < 5; ++i) {
+      if (i == victim) continue;
+      Json s = c.call(i, {{"op", "status"}});
+      pending += s["hints"]["pending"].get<std::uint64_t>();
+      delivered += s["counters"]["hints_delivered"].get<std::uint64_t>();
+    }
+    if (pending == 0 || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(pending, 0u) << "hints were not handed off";
+  EXPECT_GT(delivered, 0u);
+  // The replica alone now holds every write (hints are deleted only after
+  // the owner acked them durably, so no waiting is needed here).
+  for (const auto& k : keys) {
+    Json r = c.call(victim, get_local(k));
+    ASSERT_TRUE(r["ok"]) << r.dump();
+    EXPECT_EQ(r["value"], "h-" + k) << k;
+  }
+}
+
+TEST(Cluster, VersionVectorsKeepBothConcurrentWrites) {
+  Cluster c(5, fast({{"versioning", "vv"}, {"write_mode", "one-phase"}}));
+  // Two writers, neither having read: concurrent.
+  ASSERT_TRUE(c.call(0, put("cart", "apple"))["ok"]);
+  ASSERT_TRUE(c.call(1, put("cart", "pear"))["ok"]);
+  Json r = c.call(2, get("cart", "ALL"));
+  ASSERT_TRUE(r["ok"]) << r.dump();
+  EXPECT_EQ(r["values"], Json({"apple", "pear"}));
+  EXPECT_TRUE(r["value"].is_null());
+  // Concurrent through one coordinator too.
+  ASSERT_TRUE(c.call(3, put("cart", "plum"))["ok"]);
+  r = c.call(4, get("cart", "ALL"));
+  EXPECT_EQ(r["values"], Json({"apple", "pear", "plum"}));
+  // A write with the read's context resolves the siblings.
+  Json resolve = put("cart", "apple+pear+plum");
+  resolve["context"] = r["context"];
+  ASSERT_TRUE(c.call(0, resolve)["ok"]);
+  r = c.call(1, get("cart", "ALL"));
+  EXPECT_EQ(r["values"], Json({"apple+pear+plum"}));
+}
+
+TEST(Cluster, BadInputGetsErrorsAndTheNodeKeepsServing) {
+  Cluster c(3, fast({{"max_value_bytes", 16}}));
+  EXPECT_EQ(c.call(0, {{"op", "frobnicate"}})["error"], "unknown_op");
+  EXPECT_EQ(c.call(0, put("k", std::string(100, 'x')))["error"], "value_too_large");
+  EXPECT_EQ(c.call(0, {{"op", "get"}})["error"], "bad_request");
+  Json peer = make_peer_request(PeerOp::kRead, "n2", "k");
+  peer["proto"] = 999;
+  EXPECT_EQ(c.call(0, peer)["error"], "protocol_version");
+  // Garbage and an absurd length on raw sockets.
+  for (std::string raw : {std::string("\x00\x00\x00\x05hello", 9), std::string("\x7f\xff\xff\xff", 4)}) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(c.port(0)));
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ::send(fd, raw.data(), raw.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    EXPECT_GT(n, 4);
+    ::close(fd);
+  }
+  EXPECT_TRUE(c.call(0, put("k", "fine"))["ok"]);
+  EXPECT_EQ(c.call(0, get("k"))["value"], "fine");
+}
+
+TEST(Cluster, UnavailableWritesAreDefiniteFailures) {
+  Cluster c(3, fast());
+  c.kill9(1);
+  c.kill9(2);
+  // Let the survivor learn they are gone (a failed call marks them dead).
+  c.call(0, put("x", "1", "ONE"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    Json members = c.call(0, {{"op", "status"}})["members"];
+    int dead = 0;
+    for (const auto& m : members) dead += m["state"] == "dead";
+    if (dead == 2 || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Json r = c.call(0, put("x", "2", "ALL"));
+  EXPECT_FALSE(r["ok"]);
+  EXPECT_EQ(r["outcome"], "fail") << r.dump();
+}
+
+TEST(Cluster, ZombieAnswersProbesButNotData) {
+  Cluster c(3, fast());
+  ASSERT_TRUE(c.call(1, {{"op", "admin"}, {"zombie", true}})["zombie"]);
+  EXPECT_TRUE(c.call(1, {{"op", "ping"}})["ok"]);
+  EXPECT_TRUE(c.call(1, {{"op", "status"}})["zombie"]);
+  EXPECT_EQ(c.call(1, get("k"), 1000)["error"], "client_timeout");
+  // The other two still make a quorum; the zombie costs a peer timeout.
+  Json r = c.call(0, put("k", "v"));
+  EXPECT_TRUE(r["ok"]) << r.dump();
+  ASSERT_FALSE(c.call(1, {{"op", "admin"}, {"zombie", false}})["zombie"]);
+  EXPECT_EQ(c.call(1, get("k"))["value"], "v");
+}
+
+}  // namespace
+}  // namespace faultline::node::testing

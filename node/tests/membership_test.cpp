@@ -1,0 +1,48 @@
+#include "faultline/node/membership.h"
+
+#include <gtest/gtest.h>
+
+namespace faultline::node {
+namespace {
+
+std::vector<Member> three() {
+  return {{"n1", "127.0.0.1", 1}, {"n2", "127.0.0.1", 2}, {"n3", "127.0.0.1", 3}};
+}
+
+TEST(StaticMembership, FailuresMakeAPeerSuspectThenDead) {
+  StaticMembership m(three(), "n1", 2);
+  std::vector<std::pair<std::string, Liveness>> seen;
+  m.subscribe([&](const std::string& id, Liveness l) { seen.emplace_back(id, l); });
+  EXPECT_EQ(m.state("n2"), Liveness::kAlive);
+  m.report_failure("n2");
+  EXPECT_EQ(m.state("n2"), Liveness::kSuspect);
+  EXPECT_TRUE(m.usable("n2"));
+  m.report_failure("n2");
+  EXPECT_EQ(m.state("n2"), Liveness::kDead);
+  EXPECT_FALSE(m.usable("n2"));
+  m.report_failure("n2");  // no change, no notification
+  m.report_success("n2");
+  EXPECT_EQ(m.state("n2"), Liveness::kAlive);
+  const std::vector<std::pair<std::string, Liveness>> want = {
+      {"n2", Liveness::kSuspect}, {"n2", Liveness::kDead}, {"n2", Liveness::kAlive}};
+  EXPECT_EQ(seen, want);
+}
+
+TEST(StaticMembership, SuccessResetsTheFailureCount) {
+  StaticMembership m(three(), "n1", 2);
+  m.report_failure("n3");
+  m.report_success("n3");
+  m.report_failure("n3");
+  EXPECT_EQ(m.state("n3"), Liveness::kSuspect);
+}
+
+TEST(StaticMembership, SelfNeverDiesAndStrangersAreDead) {
+  StaticMembership m(three(), "n1", 1);
+  m.report_failure("n1");
+  EXPECT_EQ(m.state("n1"), Liveness::kAlive);
+  EXPECT_EQ(m.state("n9"), Liveness::kDead);
+  EXPECT_EQ(m.members().size(), 3u);
+}
+
+}  // namespace
+}  // namespace faultline::node
