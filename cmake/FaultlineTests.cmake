@@ -22,6 +22,8 @@ function(faultline_add_tests folder)
       get_filename_component(name "${src}" NAME_WE)
       set(target "${folder}_${name}")
       add_executable(${target} "${src}")
+      # test-support/ holds helpers shared by every folder's tests.
+      target_include_directories(${target} PRIVATE "${CMAKE_SOURCE_DIR}/test-support")
       target_link_libraries(${target} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock Threads::Threads)
       target_compile_definitions(${target} PRIVATE
         FAULTLINE_CONFORMANCE_DIR="${FAULTLINE_CONFORMANCE_DIR}"

@@ -15,6 +15,7 @@ void add_runs_command(CLI::App& app, int* exit_code);
 void add_cleanup_command(CLI::App& app, int* exit_code);
 void add_doctor_command(CLI::App& app, int* exit_code);
 void add_version_command(CLI::App& app, int* exit_code);
+void add_kv_command(CLI::App& app, int* exit_code);
 
 }  // namespace faultline::cli
 
