@@ -90,5 +90,49 @@ TEST(CheckCli, UnknownModelIsUsageError) {
   EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;
 }
 
+TEST(CheckCli, VerdictsDecideTheExitCode) {
+  const std::string bad = (kPorcupine / "jepsen/etcd_000.log").string();   // not linearizable
+  const std::string good = (kPorcupine / "jepsen/etcd_002.log").string();  // linearizable
+  RunResult ok = run_faultline({"check", "--model", "cas-register", good});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(nlohmann::json::parse(ok.out)["valid"], true) << ok.out;
+  EXPECT_NE(ok.err.find("valid"), std::string::npos) << ok.err;
+
+  RunResult invalid = run_faultline({"check", "--model", "cas-register", bad});
+  EXPECT_EQ(invalid.exit_code, 1) << invalid.err;
+  auto doc = nlohmann::json::parse(invalid.out);
+  EXPECT_EQ(doc["valid"], false) << invalid.out;
+  ASSERT_FALSE(doc["results"][0]["anomalies"].empty()) << invalid.out;
+  EXPECT_FALSE(doc["results"][0]["anomalies"][0]["witness"].empty()) << invalid.out;
+
+  RunResult both = run_faultline({"check", "--model", "cas-register", good, bad});
+  EXPECT_EQ(both.exit_code, 1) << "the exit code is the worst verdict";
+}
+
+TEST(CheckCli, ModelComesFromTheHistorysMeta) {
+  // A set history whose element 2 is acknowledged and then missing from the final read.
+  std::string path = write_temp(
+      "lost.jsonl",
+      "{\"meta\":{\"model\":\"set\"}}\n"
+      "{\"index\":0,\"time\":10,\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"value\":1}\n"
+      "{\"index\":1,\"time\":20,\"process\":0,\"type\":\"ok\",\"f\":\"add\",\"value\":1}\n"
+      "{\"index\":2,\"time\":30,\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"value\":2}\n"
+      "{\"index\":3,\"time\":40,\"process\":0,\"type\":\"ok\",\"f\":\"add\",\"value\":2}\n"
+      "{\"index\":4,\"time\":50,\"process\":1,\"type\":\"invoke\",\"f\":\"read\",\"value\":null}\n"
+      "{\"index\":5,\"time\":60,\"process\":1,\"type\":\"ok\",\"f\":\"read\",\"value\":[1]}\n");
+  RunResult r = run_faultline({"check", path});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["model"], "set");
+  EXPECT_NE(doc.dump().find("lost"), std::string::npos) << r.out;
+  fs::remove(path);
+}
+
+TEST(CheckCli, NoModelAnywhereIsUsageError) {
+  RunResult r = run_faultline({"check", (kPorcupine / "kv/c01-ok.txt").string()});
+  EXPECT_EQ(r.exit_code, 254);
+  EXPECT_NE(r.err.find("--model"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace faultline::testing
