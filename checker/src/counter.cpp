@@ -11,13 +11,11 @@
 namespace faultline::check {
 namespace {
 
+using detail::BadInput;
+using detail::check_each_key;
 using detail::HistoryView;
 using history::Json;
 using history::OpType;
-
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct Finding {
   std::int64_t distance;  // how far outside the bounds
@@ -188,21 +186,11 @@ Result check_counter(const history::History& history, const CounterOptions& opti
   Result result;
   result.checker = "counter";
   Totals totals;
-  try {
-    HistoryView view(history);
-    totals.keyed = view.keyed();
-    const auto groups = view.by_key();
-    totals.keys = groups.size();
-    for (std::size_t g = 0; g < groups.size(); ++g) KeyCheck(view, groups[g], g, totals).run();
-  } catch (const history::HistoryError& e) {
-    result.valid = Validity::kUnknown;
-    result.details["error"] = e.what();
-    return result;
-  } catch (const BadInput& e) {
-    result.valid = Validity::kUnknown;
-    result.details["error"] = e.what();
-    return result;
-  }
+  const bool judged = check_each_key(history, totals, result,
+                                    [&](const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t g) {
+                                      KeyCheck(view, group, g, totals).run();
+                                    });
+  if (!judged) return result;
   result.valid = totals.too_low + totals.too_high > 0 ? Validity::kInvalid : Validity::kValid;
 
   // Worst (furthest outside its bounds) first, then history order.

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "faultline/checker/checker.h"
 #include "faultline/checker/event.h"
 #include "faultline/checker/pairing.h"
 
@@ -97,6 +99,31 @@ inline std::optional<std::int64_t> json_int(const Json& value) {
 // "1..4 7 9..12" for a sorted list of distinct integers (Jepsen's interval
 // notation), so a million never-read elements stay a short string.
 std::string integer_ranges(const std::vector<std::int64_t>& sorted);
+
+// A value a checker cannot interpret (an increment that is not an integer, a
+// read that is not a set). The history is then judged unknown, not invalid.
+struct BadInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Runs `check_key(view, group, order)` for every key's events. Events that do
+// not pair, or values a checker cannot interpret, make the verdict unknown with
+// the reason in result.details["error"]; then it returns false.
+template <class Totals, class CheckKey>
+bool check_each_key(const history::History& history, Totals& totals, Result& result, CheckKey check_key) {
+  try {
+    HistoryView view(history);
+    totals.keyed = view.keyed();
+    const auto groups = view.by_key();
+    totals.keys = groups.size();
+    for (std::size_t g = 0; g < groups.size(); ++g) check_key(view, groups[g], g);
+    return true;
+  } catch (const std::runtime_error& e) {  // history::HistoryError or BadInput
+    result.valid = Validity::kUnknown;
+    result.details["error"] = e.what();
+    return false;
+  }
+}
 
 }  // namespace faultline::check::detail
 

@@ -13,14 +13,12 @@
 namespace faultline::check {
 namespace {
 
+using detail::BadInput;
+using detail::check_each_key;
 using detail::HistoryView;
 using detail::kNever;
 using history::Json;
 using history::OpType;
-
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct Write {
   std::size_t op;
@@ -253,21 +251,11 @@ Result check_register_stale(const history::History& history, const RegisterStale
   Result result;
   result.checker = "register-stale-read";
   Totals totals;
-  try {
-    HistoryView view(history);
-    totals.keyed = view.keyed();
-    const auto groups = view.by_key();
-    totals.keys = groups.size();
-    for (std::size_t g = 0; g < groups.size(); ++g) KeyCheck(view, groups[g], g, options, totals).run();
-  } catch (const history::HistoryError& e) {
-    result.valid = Validity::kUnknown;
-    result.details["error"] = e.what();
-    return result;
-  } catch (const BadInput& e) {
-    result.valid = Validity::kUnknown;
-    result.details["error"] = e.what();
-    return result;
-  }
+  const bool judged = check_each_key(history, totals, result,
+                                    [&](const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t g) {
+                                      KeyCheck(view, group, g, options, totals).run();
+                                    });
+  if (!judged) return result;
   result.valid = totals.stale + totals.impossible > 0 ? Validity::kInvalid : Validity::kValid;
 
   Json omitted = Json::object();

@@ -16,16 +16,14 @@
 namespace faultline::check {
 namespace {
 
+using detail::BadInput;
+using detail::check_each_key;
 using detail::HistoryView;
 using detail::kNever;
 using history::Json;
 using history::OpType;
 
 // Bad input found while reading the workload's values; becomes `unknown`.
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 // A finding before it is rendered: only the worst few become anomalies, so
 // prose and JSON are built for those alone.
 struct Candidate {
@@ -559,21 +557,11 @@ Result check_set_full(const history::History& history, const SetFullOptions& opt
   Result result;
   result.checker = "set-full";
   Totals totals;
-  try {
-    HistoryView view(history);
-    totals.keyed = view.keyed();
-    const auto groups = view.by_key();
-    totals.keys = groups.size();
-    for (std::size_t g = 0; g < groups.size(); ++g) KeyCheck(view, groups[g], g, options, totals).run();
-  } catch (const history::HistoryError& e) {
-    result.valid = Validity::kUnknown;
-    result.details["error"] = e.what();
-    return result;
-  } catch (const BadInput& e) {
-    result.valid = Validity::kUnknown;
-    result.details["error"] = e.what();
-    return result;
-  }
+  const bool judged = check_each_key(history, totals, result,
+                                    [&](const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t g) {
+                                      KeyCheck(view, group, g, options, totals).run();
+                                    });
+  if (!judged) return result;
 
   // Worst first across keys; a fixed kind order puts the definite anomalies
   // (lost, unexpected, duplicated) ahead of stale reads.
