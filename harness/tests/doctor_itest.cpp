@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "faultline/testing/require_root.h"
@@ -165,39 +166,51 @@ TEST(DoctorBinary, MissingNetemPointsAtTheFallbackAndTheVmLane) {
       << table.result.output;
 }
 
-std::string leftovers() {
+// Each leftover is one line naming one object, so that objects of a doctor run
+// by a parallel test can be told apart from ours by set difference.
+std::set<std::string> leftovers() {
   namespace fs = std::filesystem;
-  std::string found;
+  std::set<std::string> found;
   std::error_code ec;
   for (const char* dir : {"/sys/fs/cgroup/freezer", "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/tmp"}) {
     for (const auto& e : fs::directory_iterator(dir, ec)) {
-      if (e.path().filename().string().rfind("faultline-doctor-", 0) == 0) found += e.path().string() + "\n";
+      if (e.path().filename().string().rfind("faultline-doctor-", 0) == 0) found.insert(e.path().string());
     }
   }
-  CommandResult links = run_command({"ip", "-o", "link"});
-  if (links.output.find("flt-") != std::string::npos) found += "links:\n" + links.output;
-  CommandResult netns = run_command({"ip", "netns", "list"});
-  if (netns.output.find("flt") != std::string::npos) found += "named namespaces:\n" + netns.output;
-  CommandResult nft = run_command({"nft", "list", "tables"});
-  if (nft.output.find("faultline_doctor") != std::string::npos) found += "nft:\n" + nft.output;
-  CommandResult ipt = run_command({"iptables", "-w", "2", "-S"});
-  if (ipt.output.find("47999") != std::string::npos) found += "iptables:\n" + ipt.output;
+  auto lines_with = [&](const std::vector<std::string>& argv, const std::string& needle) {
+    std::istringstream in(run_command(argv).output);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find(needle) != std::string::npos) found.insert(argv[0] + ": " + line);
+    }
+  };
+  lines_with({"ip", "-o", "link"}, "flt-");
+  lines_with({"ip", "netns", "list"}, "flt");
+  lines_with({"nft", "list", "tables"}, "faultline_doctor");
+  lines_with({"iptables", "-w", "2", "-S"}, "47999");
   return found;
+}
+
+std::string new_since(const std::set<std::string>& before, const std::set<std::string>& after) {
+  std::string out;
+  for (const auto& item : after) {
+    if (!before.count(item)) out += item + "\n";
+  }
+  return out;
 }
 
 TEST(DoctorBinary, LeavesNothingBehind) {
   FAULTLINE_REQUIRE_ROOT();
-  const std::string before = leftovers();
+  const std::set<std::string> before = leftovers();
   ASSERT_TRUE(run_doctor().result.succeeded());
   ASSERT_TRUE(run_doctor({}, false).result.succeeded());
-  std::string after = leftovers();
+  std::string added = new_since(before, leftovers());
   // Another doctor (a test running in parallel) may be mid-probe; what ours
-  // left behind would still be there a few seconds later.
-  for (int i = 0; i < 5 && after != before; ++i) {
+  // left behind would still be there a few seconds later, theirs would not.
+  for (int i = 0; i < 10 && !added.empty(); ++i) {
     std::this_thread::sleep_for(1s);
-    after = leftovers();
+    added = new_since(before, leftovers());
   }
-  EXPECT_EQ(after, before);
+  EXPECT_EQ(added, "");
 }
 
 // Without root, doctor must not fail weirdly: the privileged probes say
