@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   # netlink (netem qdiscs, links) and netfilter queue (userspace shaper)
   libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnl-genl-3-dev
   libnetfilter-queue-dev libmnl-dev
