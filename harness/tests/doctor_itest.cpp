@@ -183,8 +183,14 @@ std::set<std::string> leftovers() {
       if (line.find(needle) != std::string::npos) found.insert(argv[0] + ": " + line);
     }
   };
-  lines_with({"ip", "-o", "link"}, "flt-");
-  lines_with({"ip", "netns", "list"}, "flt");
+  // The doctor's probe links (flt-va/vb/ba/bb/br) live in scratch namespaces;
+  // seeing one in ours means a probe leaked it. Other tests' run links and
+  // namespaces (faultline-<run>-*, fl<run>*) are not the doctor's.
+  for (const char* name : {"flt-va", "flt-vb", "flt-ba", "flt-bb", "flt-br"}) {
+    lines_with({"ip", "-o", "link"}, std::string(" ") + name + ":");
+    lines_with({"ip", "-o", "link"}, std::string(" ") + name + "@");
+  }
+  lines_with({"ip", "netns", "list"}, "faultline-doctor");
   lines_with({"nft", "list", "tables"}, "faultline_doctor");
   lines_with({"iptables", "-w", "2", "-S"}, "47999");
   return found;

@@ -1,0 +1,92 @@
+// Workloads: what the clients do during a run, and how the history is judged.
+//
+// A workload owns its generator (seeded: the same seed and options give the
+// same sequence of operations, values, keys and node choices) and its client
+// workers. Each worker is pinned to one node, round-robin; it records every
+// invocation and exactly one completion to the history writer; an `info`
+// completion retires its process id and the worker continues under a new one
+// (process ids then go p, p + concurrency, p + 2*concurrency, ...).
+//
+// Workloads:
+//   register - single-key reads and writes of unique values over a few live
+//              keys; a key is retired after ops_per_key operations and a fresh
+//              one takes its place (Jepsen's independent generator), so each
+//              key's history stays small enough to check. Model "kv".
+//   set      - adds of unique elements, each its own key, then final reads of
+//              every element. Model "set".
+#ifndef FAULTLINE_WORKLOADS_WORKLOAD_H_
+#define FAULTLINE_WORKLOADS_WORKLOAD_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "faultline/checker/jsonl.h"
+#include "faultline/checker/registry.h"
+
+namespace faultline::workloads {
+
+struct Endpoint {
+  std::string node;     // "n1": recorded as Op::node
+  std::string address;  // "host:port"
+};
+
+struct WorkloadOptions {
+  std::vector<Endpoint> nodes;                  // at least one
+  std::uint64_t seed = 0;
+  int concurrency = 0;                          // workers; 0 = 2 per node
+  double rate = 0;                              // ops/s over all workers; 0 = as fast as they go
+  std::chrono::milliseconds time_limit{60000};  // of the main phase
+  std::chrono::milliseconds op_timeout{1000};   // client timeout per operation
+  std::string preset = "safe";                  // the store's preset: which guarantees to hold it to
+  int ops_per_key = 200;                        // register: operations before a key is retired
+  int live_keys = 0;                            // register: keys in play at once; 0 = concurrency
+  // Op::time is nanoseconds since this instant, the run's origin, which the
+  // runner also uses for nemesis events.
+  std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now();
+};
+
+// Counts shared with the runner's progress line. Updated by the workers.
+struct Stats {
+  std::atomic<std::int64_t> ok{0}, fail{0}, info{0};
+};
+
+// How to check this workload's history under the options' preset.
+struct CheckPlan {
+  std::string model;            // a checker registry model: "kv", "set", ...
+  check::CheckOptions options;  // e.g. strict_stale for presets that promise no stale reads
+  // Anomaly kinds the preset is documented to allow (node/PRESETS.md); the
+  // runner still reports them, but they alone do not make a run invalid.
+  std::vector<std::string> allowed_anomalies;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual std::string name() const = 0;
+
+  // Main phase: runs the generator until time_limit or until `stop` becomes
+  // true, whichever is first. Every operation it invoked is completed in the
+  // history (ok/fail/info, a timeout being info for writes) before it returns.
+  virtual void run(history::HistoryWriter& history, const std::atomic<bool>& stop, Stats& stats) = 0;
+
+  // Final phase, after the runner healed every fault and waited for recovery:
+  // e.g. set's reads of every element. Bounded by `deadline`.
+  virtual void final_phase(history::HistoryWriter& history, Stats& stats,
+                           std::chrono::steady_clock::time_point deadline) = 0;
+
+  virtual CheckPlan check_plan() const = 0;
+};
+
+// Throws std::invalid_argument naming the bad option (unknown workload, no
+// nodes, concurrency < 0, ...).
+std::unique_ptr<Workload> make_workload(const std::string& name, const WorkloadOptions& options);
+const std::vector<std::string>& known_workloads();
+
+}  // namespace faultline::workloads
+
+#endif  // FAULTLINE_WORKLOADS_WORKLOAD_H_
