@@ -22,15 +22,8 @@ void add_pending(CLI::App& app, int* exit_code, const std::string& name, const s
 
 }  // namespace
 
-void add_run_command(CLI::App& app, int* exit_code) {
-  add_pending(app, exit_code, "run", "Deploy a cluster, run a workload under faults, check and store the run",
-              "issue 5: the harness");
-}
 void add_report_command(CLI::App& app, int* exit_code) {
   add_pending(app, exit_code, "report", "Render a run's HTML report, or the runs index", "issue 8: reports");
-}
-void add_runs_command(CLI::App& app, int* exit_code) {
-  add_pending(app, exit_code, "runs", "List stored runs", "issue 5: the run store");
 }
 void add_cleanup_command(CLI::App& app, int* exit_code) {
   add_pending(app, exit_code, "cleanup", "Remove namespaces, rules and processes left by a crashed run",

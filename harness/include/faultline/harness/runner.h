@@ -1,0 +1,74 @@
+// One test run, start to finish: deploy a cluster with a backend, wait until
+// it serves, drive a workload (and, from issue 6, a nemesis schedule), heal,
+// wait for recovery, run the final phase, tear down, check, store.
+//
+// Every step has a deadline; a step that overruns ends the run with verdict
+// "error" and a reason naming the step, never a hang. SIGINT/SIGTERM stop the
+// workload early and still tear the cluster down and store what was recorded.
+#ifndef FAULTLINE_HARNESS_RUNNER_H_
+#define FAULTLINE_HARNESS_RUNNER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "faultline/checker/checker.h"
+
+namespace faultline::harness {
+
+struct RunConfig {
+  int nodes = 5;
+  std::string backend;  // "" = netns when root, else local
+  std::string workload = "register";
+  std::vector<std::string> nemesis = {"none"};
+  double time_limit_s = 60;
+  double rate = 0;           // ops/s; 0 = unlimited
+  int concurrency = 0;       // 0 = 2 per node
+  std::uint64_t seed = 0;    // 0 = pick one (recorded in config.json)
+  std::string store_preset = "safe";
+  std::vector<std::string> store_opts;  // "key=value", passed to every node's config
+  int test_count = 1;
+  bool leave_running = false;
+  std::filesystem::path out = "store";
+  double recovery_s = 10;    // wait after healing before the final phase
+  double op_timeout_s = 1;   // client timeout per operation
+  double ready_timeout_s = 30;
+  std::filesystem::path node_binary;  // "" = find faultline-node next to faultline, then PATH
+
+  nlohmann::json to_json() const;
+};
+
+// Checks flags and combinations before anything starts; returns the reason
+// for the first problem ("--nodes must be at least 1, got 0"), or "" if fine.
+// Fills defaults (backend, seed) in `config`.
+std::string validate(RunConfig& config);
+
+struct RunOutcome {
+  check::Validity verdict = check::Validity::kUnknown;
+  bool error = false;        // the run itself failed (a node did not start, a step timed out)
+  std::string message;       // the reason when error
+  std::filesystem::path dir; // where the run is stored
+  std::string run_id;
+};
+
+// Runs one test. Progress goes to `progress` (a live line when it is a
+// terminal). Throws only for programming errors; everything about the run
+// ends up in the outcome and the store.
+RunOutcome run_test(const RunConfig& config, std::ostream& progress);
+
+// 0 valid, 1 invalid, 2 unknown; an errored run is 2 when nothing checkable
+// came of it. Worst over several runs: invalid > unknown > valid.
+int exit_code(const RunOutcome& outcome);
+
+// The git commit faultline was built from ("unknown" outside a checkout),
+// with "-dirty" when the tree had changes.
+std::string build_commit();
+
+}  // namespace faultline::harness
+
+#endif  // FAULTLINE_HARNESS_RUNNER_H_

@@ -1,0 +1,426 @@
+#include "faultline/harness/runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "build_info.h"
+#include "faultline/checker/load.h"
+#include "faultline/harness/backend.h"
+#include "faultline/harness/run_store.h"
+#include "faultline/node/config.h"
+#include "faultline/workloads/kv_client.h"
+#include "faultline/workloads/workload.h"
+#include "node_launch.h"
+#include "progress.h"
+#include "verdict.h"
+
+namespace faultline::harness {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+namespace {
+
+// SIGINT/SIGTERM: stop the workload, then tear down and store as usual. The
+// handler resets itself, so a second signal kills the controller at once;
+// `faultline cleanup` then removes what the run left.
+std::atomic<bool> g_signalled{false};
+extern "C" void on_stop_signal(int) { g_signalled.store(true); }
+
+class SignalScope {
+ public:
+  SignalScope() {
+    g_signalled.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~SignalScope() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+// A step overran its deadline. Objects the step's thread still uses are
+// leaked on purpose rather than destroyed under it.
+struct StepTimeout : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string random_token(std::size_t length) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::string out;
+  for (std::size_t i = 0; i < length; ++i) out += kAlphabet[rd() % (sizeof kAlphabet - 1)];
+  return out;
+}
+
+std::string verdict_name(check::Validity v) {
+  return v == check::Validity::kValid ? "valid" : v == check::Validity::kInvalid ? "invalid" : "unknown";
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+// Runs `body` on its own thread and waits until it returns or `deadline`
+// passes; `on_poll` runs every 100 ms meanwhile (forwarding signals).
+// Returns false on a timeout, leaving the thread detached.
+bool run_bounded(std::function<void()> body, Clock::time_point deadline, const std::function<void()>& on_poll) {
+  auto task = std::make_shared<std::packaged_task<void()>>(std::move(body));
+  std::future<void> done = task->get_future();
+  std::thread thread([task] { (*task)(); });
+  while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    on_poll();
+    if (Clock::now() > deadline) {
+      thread.detach();
+      return false;
+    }
+  }
+  thread.join();
+  done.get();  // rethrows what the body threw
+  return true;
+}
+
+void write_json(const fs::path& path, const json& doc) {
+  std::ofstream out(path);
+  out << doc.dump(2) << "\n";
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+void wait_ready(Backend& backend, const std::vector<NodeAddress>& nodes, const fs::path& run_dir,
+                Clock::time_point deadline) {
+  std::vector<bool> ready(nodes.size(), false);
+  while (true) {
+    bool all = true;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (ready[i]) continue;
+      const auto& n = nodes[i];
+      if (!backend.running(n.name)) {
+        throw std::runtime_error("node " + n.name + " exited during start-up; its output:\n" +
+                                 log_tail(run_dir / "nodes" / n.name / "output.log") + "its log:\n" +
+                                 log_tail(run_dir / "nodes" / n.name / "data" / "node.log", 10));
+      }
+      workloads::KvClient client(n.address(), std::chrono::milliseconds(300));
+      ready[i] = client.ping().ok();
+      all = all && ready[i];
+    }
+    if (all) return;
+    if (g_signalled.load()) throw std::runtime_error("interrupted while waiting for the cluster");
+    if (Clock::now() > deadline) {
+      std::string slow;
+      for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (!ready[i]) slow += " " + nodes[i].name;
+      throw std::runtime_error("nodes not answering ping before the ready timeout:" + slow + "; output of the first:\n" +
+                               log_tail(run_dir / "nodes" / slow.substr(1, slow.find(' ', 1) - 1) / "output.log"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+json RunConfig::to_json() const {
+  return {{"nodes", nodes},
+          {"backend", backend},
+          {"workload", workload},
+          {"nemesis", nemesis},
+          {"time_limit_s", time_limit_s},
+          {"rate", rate},
+          {"concurrency", concurrency},
+          {"seed", seed},
+          {"store_preset", store_preset},
+          {"store_opts", store_opts},
+          {"test_count", test_count},
+          {"leave_running", leave_running},
+          {"out", out.string()},
+          {"recovery_s", recovery_s},
+          {"op_timeout_s", op_timeout_s},
+          {"ready_timeout_s", ready_timeout_s},
+          {"node_binary", node_binary.string()}};
+}
+
+std::string validate(RunConfig& c) {
+  if (c.nodes < 1) return "--nodes must be at least 1, got " + std::to_string(c.nodes);
+  if (c.nodes > 250) return "--nodes must be at most 250 (one /24 per cluster), got " + std::to_string(c.nodes);
+  if (c.backend.empty()) c.backend = ::geteuid() == 0 ? "netns" : "local";
+  const auto& backends = known_backends();
+  if (std::find(backends.begin(), backends.end(), c.backend) == backends.end()) {
+    return "--backend '" + c.backend + "' is not one of: " + join(backends, ", ");
+  }
+  if (c.backend == "netns" && ::geteuid() != 0) return "--backend netns needs root; use --backend local without root";
+  const auto& wls = workloads::known_workloads();
+  if (std::find(wls.begin(), wls.end(), c.workload) == wls.end()) {
+    return "--workload '" + c.workload + "' is not one of: " + join(wls, ", ");
+  }
+  if (c.nemesis.empty()) c.nemesis = {"none"};
+  for (const auto& n : c.nemesis) {
+    if (n != "none") return "--nemesis '" + n + "' is not available yet (faults arrive with issue 6); known: none";
+  }
+  if (!(c.time_limit_s > 0)) return "--time-limit must be positive, got " + std::to_string(c.time_limit_s);
+  if (c.rate < 0) return "--rate must be >= 0 (0 = unlimited), got " + std::to_string(c.rate);
+  if (c.concurrency < 0) return "--concurrency must be >= 0 (0 = 2 per node), got " + std::to_string(c.concurrency);
+  if (c.test_count < 1) return "--test-count must be at least 1, got " + std::to_string(c.test_count);
+  if (c.recovery_s < 0) return "--recovery must be >= 0, got " + std::to_string(c.recovery_s);
+  if (!(c.op_timeout_s > 0)) return "--op-timeout must be positive";
+  const auto& presets = node::preset_names();
+  if (std::find(presets.begin(), presets.end(), c.store_preset) == presets.end()) {
+    return "--store-preset '" + c.store_preset + "' is not one of: " + join(presets, ", ");
+  }
+  try {
+    validate_store_config(c.store_preset, parse_store_opts(c.store_opts));
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  if (c.node_binary.empty()) c.node_binary = find_node_binary();
+  if (c.node_binary.empty()) {
+    return "faultline-node not found (set FAULTLINE_NODE_BINARY, or put it beside faultline or on PATH)";
+  }
+  if (::access(c.node_binary.c_str(), X_OK) != 0) return "node binary " + c.node_binary.string() + " is not executable";
+  if (c.seed == 0) {
+    std::random_device rd;
+    c.seed = (static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1;
+  }
+  return "";
+}
+
+std::string build_commit() { return FAULTLINE_GIT_COMMIT; }
+
+int exit_code(const RunOutcome& outcome) {
+  if (outcome.error) return 255;
+  return check::exit_code(outcome.verdict);
+}
+
+RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
+  const auto t0 = Clock::now();
+  SignalScope signals;
+  RunOutcome outcome;
+  RunRecord rec;
+  rec.id = random_token(6);
+  outcome.run_id = rec.id;
+  rec.test_name = config.workload + "-" + config.store_preset + "-" + join(config.nemesis, "+");
+  rec.workload = config.workload;
+  rec.preset = config.store_preset;
+  rec.nemesis = join(config.nemesis, ",");
+  rec.backend = config.backend;
+  rec.commit = build_commit();
+  rec.nodes = config.nodes;
+  rec.seed = config.seed;
+  rec.config = config.to_json();
+
+  std::unique_ptr<RunStore> store;
+  try {
+    store = std::make_unique<RunStore>(config.out);
+    outcome.dir = store->begin(rec);
+  } catch (const std::exception& e) {
+    outcome.error = true;
+    outcome.message = e.what();
+    return outcome;
+  }
+  const fs::path dir = outcome.dir;
+  json timings = json::object();
+  json results = {{"run_id", rec.id}, {"dir", rec.dir}};
+  progress << "faultline run " << rec.id << ": " << config.nodes << " nodes (" << config.backend << "), workload "
+           << config.workload << ", preset " << config.store_preset << ", nemesis " << rec.nemesis << ", seed "
+           << config.seed << "\n  stored in " << dir.string() << "\n"
+           << std::flush;
+
+  workloads::Stats stats;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<history::HistoryWriter> writer;
+  std::unique_ptr<workloads::Workload> workload;
+  workloads::CheckPlan plan;
+  bool interrupted = false;
+  std::atomic<bool> stop{false};
+  auto forward_signal = [&] {
+    if (g_signalled.load()) {
+      interrupted = true;
+      stop.store(true);
+    }
+  };
+  try {
+    json config_doc = config.to_json();
+    config_doc["run_id"] = rec.id;
+    config_doc["commit"] = rec.commit;
+    config_doc["faultline_version"] = FAULTLINE_VERSION;
+    config_doc["node_binary"] = config.node_binary.string();
+    write_json(dir / "config.json", config_doc);
+
+    backend = make_backend(config.backend, {.run_id = rec.id, .state_dir = {}, .port = 7000});
+    std::vector<std::string> names;
+    for (int i = 1; i <= config.nodes; ++i) names.push_back("n" + std::to_string(i));
+    const std::vector<NodeAddress> nodes = backend->create(names);
+    const json store_opts = parse_store_opts(config.store_opts);
+    json node_configs = json::object();
+    for (const auto& n : nodes) {
+      const fs::path node_dir = dir / "nodes" / n.name;
+      fs::create_directories(node_dir / "data");
+      const json c = node_config(config.store_preset, store_opts, nodes, n, node_dir / "data");
+      write_json(node_dir / "node.json", c);
+      node_configs[n.name] = c;
+      backend->start({.name = n.name,
+                      .argv = {config.node_binary.string(), "--config", (node_dir / "node.json").string()},
+                      .env = {},
+                      .data_dir = node_dir / "data",
+                      .log_path = node_dir / "output.log"});
+    }
+    config_doc["node_addresses"] = json::object();
+    for (const auto& n : nodes) config_doc["node_addresses"][n.name] = n.address();
+    write_json(dir / "config.json", config_doc);
+    wait_ready(*backend, nodes, dir, t0 + std::chrono::milliseconds(static_cast<long>(config.ready_timeout_s * 1000)));
+    timings["ready_s"] = seconds_since(t0);
+
+    workloads::WorkloadOptions wo;
+    for (const auto& n : nodes) wo.nodes.push_back({n.name, n.address()});
+    wo.seed = config.seed;
+    wo.concurrency = config.concurrency;
+    wo.rate = config.rate;
+    wo.time_limit = std::chrono::milliseconds(static_cast<long>(config.time_limit_s * 1000));
+    wo.op_timeout = std::chrono::milliseconds(static_cast<long>(config.op_timeout_s * 1000));
+    wo.preset = config.store_preset;
+    wo.origin = t0;
+    workload = workloads::make_workload(config.workload, wo);
+    plan = workload->check_plan();
+    json meta = {{"model", plan.model},
+                 {"workload", config.workload},
+                 {"store_preset", config.store_preset},
+                 {"seed", config.seed},
+                 {"run_id", rec.id},
+                 {"nodes", names},
+                 {"check", {{"strict_stale", plan.options.strict_stale}, {"allowed_anomalies", plan.allowed_anomalies}}}};
+    writer = std::make_unique<history::HistoryWriter>((dir / "history.jsonl").string(), meta);
+
+    {
+      Progress line(progress, Progress::is_terminal(progress), config.time_limit_s, stats, [] { return std::string(); });
+      const auto main_start = Clock::now();
+      // The workload stops itself at the time limit; past a generous grace
+      // for in-flight operations the run is declared hung.
+      const auto hard = main_start + wo.time_limit + 3 * wo.op_timeout + std::chrono::seconds(30);
+      const bool finished = run_bounded([&] { workload->run(*writer, stop, stats); }, hard, forward_signal);
+      if (!finished) {
+        stop.store(true);
+        throw StepTimeout("the workload did not stop within " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(hard - main_start).count()) +
+                          " s of its start (time limit plus grace)");
+      }
+      timings["main_phase_s"] = seconds_since(main_start);
+    }
+
+    if (!interrupted) {
+      // Heal: nothing to heal until the nemesis arrives (issue 6); recovery
+      // time is for faults, so a fault-free run does not wait.
+      const bool faults = config.nemesis != std::vector<std::string>{"none"};
+      if (faults && config.recovery_s > 0) {
+        const auto until = Clock::now() + std::chrono::milliseconds(static_cast<long>(config.recovery_s * 1000));
+        while (Clock::now() < until && !g_signalled.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      const auto final_start = Clock::now();
+      const auto final_deadline = final_start + std::chrono::seconds(30) + 3 * wo.op_timeout;
+      const bool finished = run_bounded([&] { workload->final_phase(*writer, stats, final_deadline); },
+                                        final_deadline + std::chrono::seconds(10), forward_signal);
+      if (!finished) throw StepTimeout("the final phase did not finish within its deadline");
+      timings["final_phase_s"] = seconds_since(final_start);
+    }
+    writer->close();
+  } catch (const StepTimeout& e) {
+    outcome.error = true;
+    outcome.message = e.what();
+    // The hung thread may still use these; leak them rather than free them under it.
+    if (writer) writer->flush();
+    writer.release();
+    workload.release();
+  } catch (const std::exception& e) {
+    outcome.error = true;
+    outcome.message = e.what();
+    if (writer) writer->close();
+  }
+
+  if (backend) {
+    if (config.leave_running && !outcome.error) {
+      progress << "  cluster left running (--leave-running); remove it with: faultline cleanup --run " << rec.id
+               << "\n";
+      backend.release();  // its destructor would tear the cluster down
+    } else {
+      const auto down = Clock::now();
+      try {
+        backend->teardown();
+      } catch (const std::exception& e) {
+        outcome.error = true;
+        outcome.message += std::string(outcome.message.empty() ? "" : "; ") + "teardown: " + e.what();
+      }
+      timings["teardown_s"] = seconds_since(down);
+    }
+  }
+
+  results["ops"] = {{"ok", stats.ok.load()}, {"fail", stats.fail.load()}, {"info", stats.info.load()}};
+  rec.ops_ok = stats.ok.load();
+  rec.ops_fail = stats.fail.load();
+  rec.ops_info = stats.info.load();
+  if (interrupted) results["interrupted"] = true;
+
+  if (!outcome.error) {
+    try {
+      const auto check_start = Clock::now();
+      history::LoadInfo info;
+      const history::History h = history::load_history((dir / "history.jsonl").string(), history::Format::kJsonl, &info);
+      if (!h.ops.empty()) {
+        // Op times count from t0, the moment run_test began.
+        timings["first_op_s"] = static_cast<double>(h.ops.front().time) / 1e9;
+      }
+      check::CheckOptions options = plan.options;
+      const check::Report report = check::check_history(h, plan.model, options);
+      const Judgement j = judge(report, plan.allowed_anomalies);
+      outcome.verdict = j.valid;
+      results["model"] = plan.model;
+      results["results"] = j.results;
+      results["allowed_anomalies"] = plan.allowed_anomalies;
+      rec.anomalies = j.anomalies;
+      rec.anomaly_count = j.anomaly_count;
+      timings["check_s"] = seconds_since(check_start);
+    } catch (const std::exception& e) {
+      outcome.error = true;
+      outcome.message = std::string("checking the history: ") + e.what();
+    }
+  }
+  if (interrupted && !outcome.error && outcome.verdict == check::Validity::kValid) {
+    // What was recorded is valid, but the run did not do what was asked.
+    outcome.verdict = check::Validity::kUnknown;
+    results["note"] = "interrupted by a signal; the recorded prefix was checked";
+  }
+  rec.verdict = outcome.error ? "error" : verdict_name(outcome.verdict);
+  rec.error = outcome.message;
+  rec.duration_s = seconds_since(t0);
+  timings["total_s"] = rec.duration_s;
+  results["verdict"] = rec.verdict;
+  results["anomalies"] = rec.anomalies;
+  results["timings"] = timings;
+  if (outcome.error) results["error"] = outcome.message;
+  try {
+    write_json(dir / "results.json", results);
+    store->finish(rec);
+  } catch (const std::exception& e) {
+    outcome.error = true;
+    outcome.message += std::string(outcome.message.empty() ? "" : "; ") + "storing the run: " + e.what();
+  }
+  return outcome;
+}
+
+}  // namespace faultline::harness

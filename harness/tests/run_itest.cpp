@@ -1,0 +1,168 @@
+// `faultline run` end to end, as a user runs it: real node processes in
+// network namespaces (or on loopback), a real workload, the run store.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "faultline/checker/load.h"
+#include "faultline/testing/require_root.h"
+#include "faultline/testing/run_binary.h"
+#include "faultline/testing/test_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using faultline::node::testing::TestDir;
+using faultline::testing::run_binary;
+using faultline::testing::run_faultline;
+using faultline::testing::RunResult;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return json::parse(in);
+}
+
+std::string netns_list() { return run_binary("/usr/sbin/ip", {"netns", "list"}).out; }
+
+TEST(RunCommand, BadFlagsAreRefusedBeforeAnythingStarts) {
+  TestDir dir("run-flags");
+  const std::string out = (dir.path() / "store").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+  } cases[] = {
+      {{"--nodes", "0"}, "--nodes"},
+      {{"--store-preset", "nope"}, "--store-preset 'nope'"},
+      {{"--nemesis", "partition"}, "--nemesis 'partition'"},
+      {{"--store-opt", "fsync"}, "key=value"},
+      {{"--workload", "bank"}, "--workload 'bank'"},
+      {{"--backend", "docker"}, "--backend 'docker'"},
+      {{"--time-limit", "abc"}, "time-limit"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"run", "--out", out};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    RunResult r = run_faultline(args);
+    EXPECT_EQ(r.exit_code, 254) << c.args[0] << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(out)) << "nothing may start for a refused run";
+}
+
+// The acceptance run: 5 netns nodes, 20 s of `register` on `safe`,
+// no faults: valid, stored, indexed, re-checkable, and nothing left behind.
+TEST(RunCommand, NetnsRegisterRunIsValidStoredAndLeavesNothing) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("run-netns");
+  const std::string out = (dir.path() / "store").string();
+  RunResult r = run_faultline({"run", "--nodes", "5", "--time-limit", "20", "--seed", "11", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("valid", 0), 0u) << r.out;
+  const fs::path run_dir = fs::canonical(fs::path(out) / "latest");
+  EXPECT_TRUE(fs::exists(run_dir / "history.jsonl"));
+  const json config = read_json(run_dir / "config.json");
+  EXPECT_EQ(config["seed"], 11);
+  EXPECT_EQ(config["backend"], "netns");
+  EXPECT_FALSE(config["commit"].get<std::string>().empty());
+  const json results = read_json(run_dir / "results.json");
+  EXPECT_EQ(results["verdict"], "valid") << results.dump(2);
+  EXPECT_GT(results["ops"]["ok"].get<long>(), 100) << results.dump(2);
+  EXPECT_LT(results["timings"]["first_op_s"].get<double>(), 10.0) << results.dump(2);
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_TRUE(fs::exists(run_dir / "nodes" / ("n" + std::to_string(i)) / "output.log"));
+  }
+  const std::string run_id = config["run_id"];
+  EXPECT_EQ(netns_list().find("faultline-" + run_id), std::string::npos) << netns_list();
+
+  RunResult runs = run_faultline({"runs", "--out", out, "--json"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  const json row = json::parse(runs.out.substr(0, runs.out.find('\n')));
+  EXPECT_EQ(row["id"], run_id);
+  EXPECT_EQ(row["verdict"], "valid");
+  EXPECT_EQ(row["seed"], 11);
+
+  RunResult check = run_faultline({"check", run_dir.string()});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+// A controller killed mid-run: the history prefix is on disk and checkable,
+// and `faultline cleanup` removes every namespace and process it left.
+TEST(RunCommand, KilledRunLeavesACheckablePrefixAndCleanupRemovesTheRest) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("run-killed");
+  const fs::path out = dir.path() / "store";
+  namespace bp = boost::process;
+  bp::child run(faultline::testing::faultline_binary(), bp::args({"run", "--nodes", "3", "--time-limit", "60", "--out", out.string()}),
+                bp::std_out > bp::null, bp::std_err > (dir.path() / "run.err").string());
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  fs::path history;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    const fs::path latest = fs::canonical(out / "latest", ec);
+    if (!ec && fs::exists(latest / "history.jsonl") && fs::file_size(latest / "history.jsonl") > 20000) {
+      history = latest / "history.jsonl";
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(history.empty()) << faultline::testing::slurp((dir.path() / "run.err").string());
+  ::kill(run.id(), SIGKILL);
+  run.wait();
+  const std::string run_id = read_json(history.parent_path() / "config.json")["run_id"];
+  EXPECT_NE(netns_list().find("faultline-" + run_id), std::string::npos) << "a killed controller leaves its cluster";
+
+  RunResult check = run_faultline({"check", history.parent_path().string()});
+  EXPECT_TRUE(check.exit_code == 0 || check.exit_code == 2) << check.out << check.err;
+  EXPECT_NE(check.out.find("\"operations\""), std::string::npos) << check.out;
+
+  RunResult cleanup = run_faultline({"cleanup", "--run", run_id});
+  EXPECT_EQ(cleanup.exit_code, 0) << cleanup.out << cleanup.err;
+  EXPECT_EQ(netns_list().find("faultline-" + run_id), std::string::npos) << netns_list();
+  RunResult pgrep = run_binary("/usr/bin/pgrep", {"-f", history.parent_path().string()});
+  EXPECT_NE(pgrep.exit_code, 0) << "node processes of the killed run remain: " << pgrep.out;
+  RunResult again = run_faultline({"cleanup", "--run", run_id});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+}
+
+// Each client's sequence of operations is a function of the seed.
+std::map<long, std::vector<std::string>> invokes_by_process(const fs::path& history) {
+  const auto h = faultline::history::load_history(history.string());
+  std::map<long, std::vector<std::string>> out;
+  for (const auto& op : h.ops) {
+    if (op.is_invoke()) out[op.process].push_back(op.f + " " + op.key.value_or("") + " " + op.value.dump());
+  }
+  return out;
+}
+
+TEST(RunCommand, TheSameSeedGivesTheSameOperations) {
+  TestDir dir("run-seed");
+  std::vector<std::map<long, std::vector<std::string>>> runs;
+  for (const char* sub : {"a", "b"}) {
+    const std::string out = (dir.path() / sub).string();
+    RunResult r = run_faultline({"run", "--backend", "local", "--nodes", "3", "--time-limit", "3", "--rate", "60",
+                                 "--seed", "99", "--out", out});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    runs.push_back(invokes_by_process(fs::canonical(fs::path(out) / "latest") / "history.jsonl"));
+  }
+  ASSERT_FALSE(runs[0].empty());
+  std::size_t compared = 0;
+  for (const auto& [process, ops] : runs[0]) {
+    auto it = runs[1].find(process);
+    ASSERT_NE(it, runs[1].end()) << "process " << process << " missing in the second run";
+    const std::size_t n = std::min(ops.size(), it->second.size());
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(ops[i], it->second[i]) << "process " << process << " op " << i;
+    compared += n;
+  }
+  EXPECT_GT(compared, 60u);
+}
+
+}  // namespace
