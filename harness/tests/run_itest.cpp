@@ -133,6 +133,37 @@ TEST(RunCommand, KilledRunLeavesACheckablePrefixAndCleanupRemovesTheRest) {
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
 }
 
+// Ctrl-C stops the workload early, and the run still tears down, checks what
+// was recorded and stores it; the verdict says the run was cut short.
+TEST(RunCommand, InterruptedRunTearsDownAndStoresWhatItRecorded) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("run-int");
+  const fs::path out = dir.path() / "store";
+  namespace bp = boost::process;
+  bp::child run(faultline::testing::faultline_binary(),
+                bp::args({"run", "--nodes", "3", "--time-limit", "60", "--out", out.string()}),
+                bp::std_out > (dir.path() / "run.out").string(), bp::std_err > (dir.path() / "run.err").string());
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  fs::path run_dir;
+  while (std::chrono::steady_clock::now() < deadline && run_dir.empty()) {
+    std::error_code ec;
+    const fs::path latest = fs::canonical(out / "latest", ec);
+    if (!ec && fs::exists(latest / "history.jsonl") && fs::file_size(latest / "history.jsonl") > 5000) run_dir = latest;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(run_dir.empty()) << faultline::testing::slurp((dir.path() / "run.err").string());
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(run.id(), SIGINT);
+  ASSERT_TRUE(run.wait_for(std::chrono::seconds(30))) << "the run did not end after SIGINT";
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 15s);
+  EXPECT_EQ(run.exit_code(), 2) << faultline::testing::slurp((dir.path() / "run.err").string());
+  const json results = read_json(run_dir / "results.json");
+  EXPECT_EQ(results["verdict"], "unknown") << results.dump(2);
+  EXPECT_EQ(results["interrupted"], true);
+  const std::string run_id = read_json(run_dir / "config.json")["run_id"];
+  EXPECT_EQ(netns_list().find("faultline-" + run_id), std::string::npos) << netns_list();
+}
+
 // Each client's sequence of operations is a function of the seed.
 std::map<long, std::vector<std::string>> invokes_by_process(const fs::path& history) {
   const auto h = faultline::history::load_history(history.string());
