@@ -1,5 +1,7 @@
 #include "faultline/workloads/rate_limiter.h"
 
+#include <cmath>
+#include <limits>
 #include <thread>
 #include <vector>
 

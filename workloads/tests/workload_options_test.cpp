@@ -1,7 +1,9 @@
 // make_workload's option checks and each workload's check plan per preset.
 #include "faultline/workloads/workload.h"
 
+#include <cmath>
 #include <functional>
+#include <limits>
 
 #include <gtest/gtest.h>
 

@@ -207,8 +207,12 @@ TEST(WorkloadRun, EachWorkerRunsItsGeneratorsSequenceWhateverTheTiming) {
       auto g = make_generator(name, o, w);
       for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
         const PlannedOp expected = g->next();
-        if (i < a.size()) EXPECT_EQ(a[i], expected) << name << " worker " << w << " op " << i << " (run 1)";
-        if (i < b.size()) EXPECT_EQ(b[i], expected) << name << " worker " << w << " op " << i << " (run 2)";
+        if (i < a.size()) {
+          EXPECT_EQ(a[i], expected) << name << " worker " << w << " op " << i << " (run 1)";
+        }
+        if (i < b.size()) {
+          EXPECT_EQ(b[i], expected) << name << " worker " << w << " op " << i << " (run 2)";
+        }
       }
     }
   }
