@@ -26,10 +26,12 @@ using history::Op;
 using history::OpType;
 using node::testing::TestDir;
 
-// Listens on a loopback port, reads whatever arrives, never replies.
+// Listens on a loopback port and reads whatever arrives. Silent, it never
+// replies; answering, it replies to every frame {"ok": true} with an empty
+// get result, as a healthy node holding no keys would.
 class SilentServer {
  public:
-  SilentServer() {
+  explicit SilentServer(bool answering = false) : answering_(answering) {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -59,13 +61,37 @@ class SilentServer {
       if (fds[0].revents & POLLIN) clients_.push_back(::accept(listener_, nullptr, nullptr));
       for (std::size_t i = 1; i < fds.size(); ++i)
         if (fds[i].revents & (POLLIN | POLLHUP)) {
-          if (::recv(fds[i].fd, buf, sizeof buf, 0) <= 0) {
+          const ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
+          if (n <= 0) {
             ::close(fds[i].fd);
             std::erase(clients_, fds[i].fd);
+            pending_.erase(fds[i].fd);
+          } else if (answering_) {
+            answer(fds[i].fd, std::string(buf, static_cast<std::size_t>(n)));
           }
         }
     }
   }
+  // Frames are a 4-byte big-endian length and a JSON object (node/PROTOCOL.md).
+  void answer(int fd, const std::string& data) {
+    std::string& in = pending_[fd];
+    in += data;
+    while (in.size() >= 4) {
+      const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+      const std::size_t len = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
+      if (in.size() < 4 + len) return;
+      const auto request = history::Json::parse(in.substr(4, len));
+      in.erase(0, 4 + len);
+      const std::string body =
+          history::Json{{"id", request["id"]}, {"ok", true}, {"found", false}, {"values", history::Json::array()}}.dump();
+      std::string frame(4, '\0');
+      for (int b = 0; b < 4; ++b) frame[static_cast<std::size_t>(b)] = static_cast<char>((body.size() >> (24 - 8 * b)) & 0xff);
+      frame += body;
+      ::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
+    }
+  }
+  const bool answering_;
+  std::map<int, std::string> pending_;
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
@@ -216,6 +242,32 @@ TEST(WorkloadRun, EachWorkerRunsItsGeneratorsSequenceWhateverTheTiming) {
       }
     }
   }
+}
+
+TEST(WorkloadRun, RateLimitHoldsOverAllWorkersAndTimesCountFromTheOrigin) {
+  SilentServer server(/*answering=*/true);
+  auto o = silent(server);
+  o.rate = 50;
+  o.time_limit = std::chrono::seconds(1);
+  o.origin = Clock::now() - std::chrono::seconds(5);
+  const auto r = run_workload("register", o);
+  expect_all_completed(r.history.ops);
+  // Four workers that could each go thousands of times faster: 50 slots
+  // 20 ms apart in the second.
+  EXPECT_GE(r.ok, 47);
+  EXPECT_LE(r.ok, 51);
+  EXPECT_EQ(r.fail + r.info, 0);
+  ASSERT_FALSE(r.history.ops.empty());
+  EXPECT_GE(r.history.ops.front().time, 5'000'000'000);
+  EXPECT_LT(r.history.ops.back().time, 6'500'000'000);
+  for (const Op& op : r.history.ops) {
+    if (op.f == "read" && op.is_completion()) EXPECT_TRUE(op.value.is_null());  // a key never written reads null
+  }
+  // It was the limit that held them back: unlimited, a third of the time
+  // gives several times as many.
+  o.rate = 0;
+  o.time_limit = std::chrono::milliseconds(300);
+  EXPECT_GT(run_workload("register", o).ok, 200);
 }
 
 TEST(WorkloadRun, RefusedConnectionsAreFailuresWithABackoff) {
