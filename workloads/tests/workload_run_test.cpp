@@ -261,7 +261,9 @@ TEST(WorkloadRun, RateLimitHoldsOverAllWorkersAndTimesCountFromTheOrigin) {
   EXPECT_GE(r.history.ops.front().time, 5'000'000'000);
   EXPECT_LT(r.history.ops.back().time, 6'500'000'000);
   for (const Op& op : r.history.ops) {
-    if (op.f == "read" && op.is_completion()) EXPECT_TRUE(op.value.is_null());  // a key never written reads null
+    if (op.f == "read" && op.is_completion()) {
+      EXPECT_TRUE(op.value.is_null());  // a key never written reads null
+    }
   }
   // It was the limit that held them back: unlimited, a third of the time
   // gives several times as many.
