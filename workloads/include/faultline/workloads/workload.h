@@ -11,9 +11,16 @@
 //   register - single-key reads and writes of unique values over a few live
 //              keys; a key is retired after ops_per_key operations and a fresh
 //              one takes its place (Jepsen's independent generator), so each
-//              key's history stays small enough to check. Model "kv".
-//   set      - adds of unique elements, each its own key, then final reads of
-//              every element. Model "set".
+//              key's history stays small enough to check. Model "register"
+//              (f "read"/"write", integer values, key per register): the
+//              stale-read checker and linearizability.
+//   set      - adds of unique integer elements, each its own key (written
+//              with put; present = readable), reads of single elements, then
+//              final reads of every element. Each element is its own keyed
+//              set for the set-full checker. Model "set".
+//
+// Keys are "r<slot>-<generation>" (register) and "e<element>" (set): a run
+// expects a store that holds none of them yet (a fresh cluster).
 #ifndef FAULTLINE_WORKLOADS_WORKLOAD_H_
 #define FAULTLINE_WORKLOADS_WORKLOAD_H_
 
@@ -22,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +53,10 @@ struct WorkloadOptions {
   std::string preset = "safe";                  // the store's preset: which guarantees to hold it to
   int ops_per_key = 200;                        // register: operations before a key is retired
   int live_keys = 0;                            // register: keys in play at once; 0 = concurrency
+  // Op mix of the main phase: the share of reads (register: reads vs writes;
+  // set: reads of single elements vs adds). Unset = the workload's default
+  // (register 0.5, set 0.2).
+  std::optional<double> read_fraction;
   // Op::time is nanoseconds since this instant, the run's origin, which the
   // runner also uses for nemesis events.
   std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now();
