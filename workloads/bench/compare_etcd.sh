@@ -58,7 +58,13 @@ etcdctl_bin="$(command -v etcdctl || true)"
 
 work="$(mktemp -d /tmp/faultline-compare-etcd-XXXXXX)"
 pids=()
+bench_pid=""
 cleanup() {
+  # The running kv_bench first (the child of its `timeout`), then the clusters.
+  if [ -n "$bench_pid" ]; then
+    pkill -KILL -P "$bench_pid" 2>/dev/null || true
+    kill -KILL "$bench_pid" 2>/dev/null || true
+  fi
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
@@ -150,11 +156,15 @@ results="$work/results.txt"
 : >"$results"
 run_case() {  # system nodes op level rep
   local out="$work/run-$1-$3-$4-$5.txt"
-  # Bounded: the run, a prefill of at most 60 s, and slack.
-  if ! timeout $((seconds + 120)) "$bench_bin" --target "$1" --nodes "$2" --op "$3" --consistency "$4" \
-      --clients "$clients" --seconds "$seconds" --value-bytes "$value_bytes" >"$out" 2>&1; then
-    echo "   ($1 $3 $4 rep $5: kv_bench failed: $(tail -1 "$out"))"
-  fi
+  # Bounded: the run, a prefill of at most 60 s, and slack. In the
+  # background so that ^C runs the cleanup at once instead of after the run.
+  timeout $((seconds + 120)) "$bench_bin" --target "$1" --nodes "$2" --op "$3" --consistency "$4" \
+    --clients "$clients" --seconds "$seconds" --value-bytes "$value_bytes" >"$out" 2>&1 &
+  bench_pid=$!
+  local rc=0
+  wait "$bench_pid" || rc=$?
+  bench_pid=""
+  [ $rc -eq 0 ] || echo "   ($1 $3 $4 rep $5: kv_bench exited $rc: $(tail -1 "$out"))"
   local line
   line="$(grep '^result ' "$out" || true)"
   [ -n "$line" ] && echo "$line rep=$5" >>"$results"

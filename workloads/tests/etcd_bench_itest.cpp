@@ -134,6 +134,19 @@ TEST(KvBenchFlags, BadFlagsExit254WithTheFlagNamed) {
   EXPECT_NE(help.out.find("--target"), std::string::npos);
 }
 
+TEST(CompareEtcdScript, BadFlagsExit254BeforeStartingAnything) {
+  const std::string script = std::string(FAULTLINE_SOURCE_DIR) + "/workloads/bench/compare_etcd.sh";
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--reps", "0"}, {"--seconds", "x"}, {"--seconds", "601"}, {"--bogus", "1"}, {"--clients"}}) {
+    std::vector<std::string> argv = {script};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_binary("/bin/bash", argv, std::chrono::seconds(10));
+    EXPECT_EQ(r.exit_code, 254) << args[0] << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(args[0]), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("load before"), std::string::npos) << "started work despite bad flags:\n" << r.out;
+  }
+}
+
 // Nothing listening: the run completes in bounded time and says it failed.
 TEST(KvBenchFlags, NothingListeningExitsOneWithErrorsCounted) {
   const int port = faultline::testing::free_loopback_ports(1)[0];
