@@ -169,6 +169,8 @@ run_case() {  # system nodes op level rep
   line="$(grep '^result ' "$out" || true)"
   [ -n "$line" ] && echo "$line rep=$5" >>"$results"
   echo "   $1 $3 $4 rep $5: ${line#result }"
+  # What went wrong, when something did (kv_bench names the first error).
+  grep -E '^(prefill: .* [1-9][0-9]* errors|  first error)' "$out" | sed 's/^ */     /' || true
 }
 
 cases=("put QUORUM" "put ONE" "get QUORUM" "get ONE")
