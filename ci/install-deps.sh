@@ -23,6 +23,9 @@ PACKAGES=(
   nftables libnftables-dev iptables iproute2 faketime libfaketime
   # process tools used by tests and doctor
   procps psmisc util-linux kmod
+  # etcd as the benchmark's outside reference (workloads/bench/compare_etcd.sh,
+  # workloads' etcd itest); etcdctl checks the cluster's health
+  etcd-server etcd-client
 )
 
 missing=()
