@@ -32,9 +32,5 @@ void add_report_command(CLI::App& app, int* exit_code) {
 void add_runs_command(CLI::App& app, int* exit_code) {
   add_pending(app, exit_code, "runs", "List stored runs", "issue 5: the run store");
 }
-void add_cleanup_command(CLI::App& app, int* exit_code) {
-  add_pending(app, exit_code, "cleanup", "Remove namespaces, rules and processes left by a crashed run",
-              "issue 5: the harness");
-}
 
 }  // namespace faultline::cli
