@@ -27,7 +27,8 @@ std::string netns_name(const std::string& run_id, const std::string& node) { ret
 std::string bridge_name(const std::string& run_id) { return "flb" + run_id; }
 std::string veth_name(const std::string& run_id, int index) { return "flv" + run_id + std::to_string(index); }
 std::string bridge_alias(const std::string& run_id, const ProcessId& controller) {
-  return "faultline run " + run_id + " controller " + controller.str();
+  // No spaces: it goes through `ip -batch`, which splits on them.
+  return "faultline/run=" + run_id + "/controller=" + controller.str();
 }
 
 bool valid_run_id(const std::string& run_id) {
@@ -150,15 +151,6 @@ void kill_processes(const std::string& run_id, const std::optional<ManifestData>
   }
 }
 
-void delete_link(const std::string& type, const std::string& name, CleanupReport& report) {
-  auto r = run_ip({"link", "del", name});
-  if (r.succeeded()) {
-    report.removed.push_back(type + " " + name);
-  } else if (r.output.find("Cannot find device") == std::string::npos) {
-    report.errors.push_back(type + " " + name + ": `ip link del` failed: " + r.describe());
-  }
-}
-
 }  // namespace
 
 void remove_run(const std::string& run_id, const std::optional<ManifestData>& manifest, const fs::path& run_state_dir,
@@ -198,17 +190,34 @@ void remove_run(const std::string& run_id, const std::optional<ManifestData>& ma
   // Processes first: a namespace with a process in it outlives `ip netns del`.
   kill_processes(run_id, manifest, {namespaces.begin(), namespaces.end()}, machine, report);
   // Host-side veths (their peers inside the namespaces go with them), then
-  // the namespaces with everything in them (qdiscs, firewall rules), then the bridge.
-  for (const auto& v : veths) delete_link("veth", v, report);
-  for (const auto& ns : namespaces) {
-    auto r = run_ip({"netns", "del", ns});
-    if (r.succeeded()) {
-      report.removed.push_back("netns " + ns);
-    } else if (r.output.find("No such file") == std::string::npos) {
-      report.errors.push_back("netns " + ns + ": `ip netns del` failed: " + r.describe());
+  // the namespaces with everything in them (qdiscs, firewall rules), then the
+  // bridge: one `ip -force -batch` (one process, not one per object), then a
+  // fresh look at what is really gone.
+  std::vector<std::string> batch;
+  for (const auto& v : veths) batch.push_back("link del " + v);
+  for (const auto& ns : namespaces) batch.push_back("netns del " + ns);
+  if (!bridge.empty()) batch.push_back("link del " + bridge);
+  if (!batch.empty()) {
+    std::string why;
+    try {
+      auto r = run_ip_batch(batch, fs::temp_directory_path(), "", /*force=*/true);
+      if (!r.succeeded()) why = r.describe();
+    } catch (const std::exception& e) {
+      why = e.what();
     }
+    const Machine after = Machine::scan();
+    for (const auto& e : after.errors) report.errors.push_back("run " + run_id + ": " + e);
+    auto account = [&](const std::string& what, bool still_there) {
+      if (still_there) {
+        report.errors.push_back(what + ": still there after removal" + (why.empty() ? "" : " (" + why + ")"));
+      } else {
+        report.removed.push_back(what);
+      }
+    };
+    for (const auto& v : veths) account("veth " + v, after.link(v) != nullptr);
+    for (const auto& ns : namespaces) account("netns " + ns, after.has_netns(ns));
+    if (!bridge.empty()) account("bridge " + bridge, after.link(bridge) != nullptr);
   }
-  if (!bridge.empty()) delete_link("bridge", bridge, report);
   for (const auto& d : dirs) {
     std::error_code ec;
     if (!fs::exists(d, ec)) continue;
@@ -290,8 +299,8 @@ CleanupReport cleanup_leftovers(const fs::path& state_dir, const std::string& ru
     if (!controller) controller = read_claim(run);
     if (!controller && bridge_aliases.count(run)) {
       const std::string& alias = bridge_aliases[run];
-      const auto pos = alias.rfind(' ');
-      if (pos != std::string::npos) controller = ProcessId::parse(alias.substr(pos + 1));
+      const auto pos = alias.rfind("/controller=");
+      if (pos != std::string::npos) controller = ProcessId::parse(alias.substr(pos + 12));
     }
     if (!controller) {
       for (const auto& t : machine.processes)

@@ -1,6 +1,13 @@
 #include "ip_tool.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -50,27 +57,71 @@ bool parse_ipv4(const std::string& text, std::uint32_t& out) {
 
 }  // namespace
 
+nemesis::CommandResult run_ip_batch(const std::vector<std::string>& lines, const std::filesystem::path& scratch_dir,
+                                    const std::string& netns, bool force) {
+  std::error_code ec;
+  std::filesystem::create_directories(scratch_dir, ec);
+  std::string path = (scratch_dir / "ip-batch-XXXXXX").string();
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) throw BackendError("cannot create an ip batch file in " + scratch_dir.string() + ": " + std::strerror(errno));
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!written) {
+    ::unlink(path.c_str());
+    throw BackendError("cannot write the ip batch file " + path);
+  }
+  std::vector<std::string> args;
+  if (!netns.empty()) args = {"-n", netns};
+  if (force) args.push_back("-force");
+  args.push_back("-batch");
+  args.push_back(path);
+  auto r = run_ip(args, std::chrono::milliseconds(30000));
+  ::unlink(path.c_str());
+  return r;
+}
+
+void must_ip_batch(const std::string& what, const std::vector<std::string>& lines,
+                   const std::filesystem::path& scratch_dir, const std::string& netns) {
+  auto r = run_ip_batch(lines, scratch_dir, netns);
+  if (r.succeeded()) return;
+  // "Command failed /path/ip-batch-abc:3" names the line that failed.
+  std::string failed = "ip -batch";
+  const auto at = r.output.find("Command failed ");
+  if (at != std::string::npos) {
+    const auto colon = r.output.find(':', at);
+    try {
+      const std::size_t line = std::stoul(r.output.substr(colon + 1));
+      if (line >= 1 && line <= lines.size()) failed = "ip " + (netns.empty() ? "" : "-n " + netns + " ") + lines[line - 1];
+    } catch (const std::exception&) {
+    }
+  }
+  throw BackendError(what + ": `" + failed + "` failed: " + r.describe());
+}
+
 std::vector<std::string> list_netns() {
   std::vector<std::string> names;
-  for (const auto& j : ip_json({"-j", "netns", "list"})) names.push_back(j.value("name", ""));
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) names.push_back(e.path().filename().string());
   return names;
 }
 
 std::vector<pid_t> netns_pids(const std::string& ns) {
-  auto r = run_ip({"netns", "pids", ns});
   std::vector<pid_t> pids;
-  if (!r.succeeded()) return pids;
-  std::size_t pos = 0;
-  while (pos < r.output.size()) {
-    std::size_t end = r.output.find('\n', pos);
-    if (end == std::string::npos) end = r.output.size();
-    try {
-      const std::string line = r.output.substr(pos, end - pos);
-      if (!line.empty()) pids.push_back(static_cast<pid_t>(std::stol(line)));
-    } catch (const std::exception&) {
-    }
-    pos = end + 1;
+  struct stat want {};
+  if (::stat(("/run/netns/" + ns).c_str(), &want) != 0) return pids;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return pids;
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || pid <= 0) continue;
+    struct stat st {};
+    if (::stat(("/proc/" + std::string(e->d_name) + "/ns/net").c_str(), &st) != 0) continue;
+    if (st.st_dev == want.st_dev && st.st_ino == want.st_ino) pids.push_back(static_cast<pid_t>(pid));
   }
+  ::closedir(proc);
   return pids;
 }
 

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,20 @@ nemesis::CommandResult run_ip(const std::vector<std::string>& args,
 // Throws BackendError("<what>: ip <args>: <output>") unless `ip` succeeded.
 void must_ip(const std::string& what, const std::vector<std::string>& args);
 
-// Named network namespaces (/run/netns).
+// Runs many commands in one `ip [-n netns] [-force] -batch FILE` (FILE is a
+// temp file in `scratch_dir`, removed after): one process instead of one per
+// command, which is most of the cost of create() and teardown() on a loaded
+// machine. Without `force` it stops at the first failing line.
+nemesis::CommandResult run_ip_batch(const std::vector<std::string>& lines, const std::filesystem::path& scratch_dir,
+                                    const std::string& netns = "", bool force = false);
+// Throws BackendError("<what>: `<failing line>` failed: <output>") unless the batch succeeded.
+void must_ip_batch(const std::string& what, const std::vector<std::string>& lines,
+                   const std::filesystem::path& scratch_dir, const std::string& netns = "");
+
+// Named network namespaces (the entries of /run/netns).
 std::vector<std::string> list_netns();
-// Pids of the processes inside a named namespace.
+// Pids of the processes inside a named namespace (what `ip netns pids` does:
+// every /proc/<pid>/ns/net that is the same namespace as /run/netns/<ns>).
 std::vector<pid_t> netns_pids(const std::string& ns);
 
 struct LinkInfo {

@@ -242,6 +242,12 @@ void Manifest::add(const ManifestObject& object) {
   write_locked();
 }
 
+void Manifest::add_all(const std::vector<ManifestObject>& objects) {
+  std::lock_guard lock(mu_);
+  data_.objects.insert(data_.objects.end(), objects.begin(), objects.end());
+  write_locked();
+}
+
 void Manifest::remove(const ManifestObject& object) {
   std::lock_guard lock(mu_);
   std::erase_if(data_.objects, [&](const ManifestObject& o) {

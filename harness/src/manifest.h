@@ -76,6 +76,7 @@ class Manifest {
 
   void set_subnet(const std::string& subnet);
   void add(const ManifestObject& object);
+  void add_all(const std::vector<ManifestObject>& objects);  // one write for many
   // Removes the entries equal in type and name (and pid for processes).
   void remove(const ManifestObject& object);
   ManifestData snapshot() const;

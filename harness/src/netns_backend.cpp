@@ -95,33 +95,40 @@ class NetnsBackend final : public Backend {
     if (created_) throw BackendError("run " + run_id_ + ": create() called twice");
     created_ = true;
     const std::string bridge = bridge_name(run_id_);
+    std::vector<ManifestObject> objects{{"bridge", bridge, {}}};
+    for (std::size_t i = 0; i < node_names.size(); ++i) {
+      objects.push_back({"netns", netns_name(run_id_, node_names[i]), {}});
+      objects.push_back({"veth", veth_name(run_id_, static_cast<int>(i + 1)), {}});
+      std::lock_guard names_lock(names_mu_);
+      nodes_[node_names[i]] = netns_name(run_id_, node_names[i]);
+    }
+    // Everything goes in the root namespace in one `ip -batch`: the bridge
+    // (labelled with the run and its controller, so a cleanup that finds it
+    // without a manifest knows whose it is), then per node a namespace and a
+    // veth pair whose peer is born inside it as eth0.
+    std::vector<std::string> root;
     Ipv4Net subnet;
     {
       SubnetLock subnet_lock;
       subnet = pick_subnet(run_id_);
       manifest_.set_subnet(subnet.str());
-      manifest_.add({"bridge", bridge, {}});
-      must_ip("create bridge " + bridge, {"link", "add", bridge, "type", "bridge"});
-      // The alias tells a cleanup that finds the bridge without a manifest
-      // whose run it is and whether its controller still lives.
-      must_ip("label bridge " + bridge,
-              {"link", "set", bridge, "alias", bridge_alias(run_id_, manifest_.snapshot().controller)});
-      must_ip("address bridge " + bridge,
-              {"addr", "add", ipv4_str(subnet.addr | kBridgeHost) + "/24", "dev", bridge});
+      manifest_.add_all(objects);
+      root = {"link add " + bridge + " type bridge",
+              "link set " + bridge + " alias " + bridge_alias(run_id_, manifest_.snapshot().controller),
+              "addr add " + ipv4_str(subnet.addr | kBridgeHost) + "/24 dev " + bridge, "link set " + bridge + " up"};
+      for (std::size_t i = 0; i < node_names.size(); ++i) {
+        const std::string ns = netns_name(run_id_, node_names[i]);
+        const std::string veth = veth_name(run_id_, static_cast<int>(i + 1));
+        root.push_back("netns add " + ns);
+        root.push_back("link add " + veth + " type veth peer name eth0 netns " + ns);
+        root.push_back("link set " + veth + " master " + bridge + " up");
+      }
+      must_ip_batch("run " + run_id_ + ": create bridge, namespaces and veths", root, manifest_.dir());
     }
-    must_ip("bring up bridge " + bridge, {"link", "set", bridge, "up"});
     subnet_ = subnet;
 
-    for (std::size_t i = 0; i < node_names.size(); ++i) {
-      const std::string ns = netns_name(run_id_, node_names[i]);
-      const std::string veth = veth_name(run_id_, static_cast<int>(i + 1));
-      manifest_.add({"netns", ns, {}});
-      manifest_.add({"veth", veth, {}});
-      std::lock_guard names_lock(names_mu_);
-      nodes_[node_names[i]] = ns;
-    }
-    // Each node's namespace is wired by its own chain of `ip` calls; they are
-    // independent once the bridge exists, so a few threads shorten create().
+    // Inside each namespace: its address and links up, one `ip -n NS -batch`
+    // per node; independent of each other, so a few threads shorten create().
     std::vector<std::string> errors(node_names.size());
     std::vector<std::thread> workers;
     const std::size_t n_workers = std::min<std::size_t>(4, node_names.size());
@@ -129,8 +136,12 @@ class NetnsBackend final : public Backend {
     for (std::size_t w = 0; w < n_workers; ++w) {
       workers.emplace_back([&] {
         for (std::size_t i; (i = next++) < node_names.size();) {
+          const std::string ns = netns_name(run_id_, node_names[i]);
+          const std::string address = ipv4_str(subnet.addr | static_cast<std::uint32_t>(i + 1)) + "/24";
           try {
-            wire_node(node_names[i], static_cast<int>(i + 1), bridge, subnet);
+            must_ip_batch("node " + node_names[i] + ": configure " + ns,
+                          {"addr add " + address + " dev eth0", "link set eth0 up", "link set lo up"},
+                          manifest_.dir(), ns);
           } catch (const std::exception& e) {
             errors[i] = e.what();
           }
@@ -185,20 +196,6 @@ class NetnsBackend final : public Backend {
   }
 
  private:
-  void wire_node(const std::string& node, int index, const std::string& bridge, const Ipv4Net& subnet) {
-    const std::string ns = netns_name(run_id_, node);
-    const std::string veth = veth_name(run_id_, index);
-    const std::string what = "node " + node;
-    must_ip(what + ": create namespace " + ns, {"netns", "add", ns});
-    // The peer is born inside the namespace as eth0: it never exists in the root namespace.
-    must_ip(what + ": create veth " + veth, {"link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns});
-    must_ip(what + ": attach " + veth + " to " + bridge, {"link", "set", veth, "master", bridge, "up"});
-    const std::string address = ipv4_str(subnet.addr | static_cast<std::uint32_t>(index)) + "/24";
-    must_ip(what + ": address eth0 in " + ns, {"-n", ns, "addr", "add", address, "dev", "eth0"});
-    must_ip(what + ": bring up eth0 in " + ns, {"-n", ns, "link", "set", "eth0", "up"});
-    must_ip(what + ": bring up lo in " + ns, {"-n", ns, "link", "set", "lo", "up"});
-  }
-
   const std::string& namespace_of(const std::string& node, const char* what) const {
     std::lock_guard lock(names_mu_);
     auto it = nodes_.find(node);

@@ -160,10 +160,10 @@ TEST_F(NetnsBackendTest, SubnetInUseIsSkipped) {
     first_host = backend->create({"n1"})[0].host;
   }  // destructor tears down
   EXPECT_TRUE(leftovers_named(run_id_).empty());
-  // Occupy that /24 with a dummy link, then the same run id must pick another.
+  // Occupy that /24 with a link of our own (a bridge: the dummy module may be missing), then the same run id must pick another.
   const std::string taken = first_host.substr(0, first_host.rfind('.')) + ".200/24";
   const std::string dummy = "flxd" + run_id_.substr(1);
-  ASSERT_TRUE(nemesis::run_command({"ip", "link", "add", dummy, "type", "dummy"}).succeeded());
+  ASSERT_TRUE(nemesis::run_command({"ip", "link", "add", dummy, "type", "bridge"}).succeeded());
   ASSERT_TRUE(nemesis::run_command({"ip", "addr", "add", taken, "dev", dummy}).succeeded());
   std::string second_host;
   {
