@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "faultline/nemesis/command.h"
@@ -25,6 +26,35 @@ struct NodeProcesses::Proc {
   ProcessId id;
   bool reaped = true;
 };
+
+namespace {
+
+// True when every thread of `pid` is in state `T` (stopped) — or none is,
+// for stopped == false. kill(SIGSTOP) returns before the threads have
+// stopped (a thread running on another CPU is stopped by an interrupt
+// shortly after); callers of pause() must be able to rely on "paused".
+bool threads_stopped(pid_t pid, bool stopped) {
+  std::error_code ec;
+  bool any = false;
+  for (const auto& t : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(t.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos || close + 2 >= line.size()) continue;
+    any = true;
+    const bool is_stopped = line[close + 2] == 'T' || line[close + 2] == 't';
+    if (is_stopped != stopped) return false;
+  }
+  return any;
+}
+
+void wait_threads(pid_t pid, bool stopped) {
+  const auto deadline = Clock::now() + std::chrono::seconds(2);
+  while (!threads_stopped(pid, stopped) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+}  // namespace
 
 NodeProcesses::NodeProcesses(Manifest& manifest, std::string run_id)
     : manifest_(manifest), run_id_(std::move(run_id)) {}
@@ -147,6 +177,7 @@ void NodeProcesses::pause(const std::string& node) {
   std::lock_guard lock(p->mu);
   if (reap_until(*p, Clock::now())) throw BackendError("pause " + node + ": not running");
   ::kill(p->id.pid, SIGSTOP);
+  wait_threads(p->id.pid, true);
 }
 
 void NodeProcesses::resume(const std::string& node) {
@@ -155,6 +186,7 @@ void NodeProcesses::resume(const std::string& node) {
   std::lock_guard lock(p->mu);
   if (reap_until(*p, Clock::now())) throw BackendError("resume " + node + ": not running");
   ::kill(p->id.pid, SIGCONT);
+  wait_threads(p->id.pid, false);
 }
 
 void NodeProcesses::stop_all(std::chrono::milliseconds grace) {

@@ -77,7 +77,8 @@ class Backend {
   virtual void stop(const std::string& node, std::chrono::milliseconds grace) = 0;
   // SIGKILL; returns once the process is reaped.
   virtual void kill(const std::string& node) = 0;
-  // SIGSTOP / SIGCONT (GC-like pauses).
+  // SIGSTOP / SIGCONT (GC-like pauses); return once every thread of the
+  // process is stopped / running again.
   virtual void pause(const std::string& node) = 0;
   virtual void resume(const std::string& node) = 0;
   // The node's pid, or -1 when it is not running.
