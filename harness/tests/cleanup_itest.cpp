@@ -158,8 +158,9 @@ TEST_F(CleanupTest, ALiveRunIsLeftAlone) {
   DeadController d;
   auto child = spawn("netns", d);
   ASSERT_EQ(d.node_pids.size(), 3u);
-  // Every run in the state dir: ours is alive, so it is skipped, untouched.
-  CleanupReport report = cleanup_leftovers(d.state);
+  // Its controller is alive, so the run is skipped, untouched. (Named by id:
+  // a test must not sweep the whole machine, other people's runs included.)
+  CleanupReport report = cleanup_leftovers(d.state, d.run_id);
   EXPECT_TRUE(mentions(report.skipped, "run " + d.run_id)) << join(report.skipped);
   EXPECT_FALSE(mentions(report.removed, d.run_id)) << join(report.removed);
   for (pid_t p : d.node_pids) EXPECT_TRUE(pid_exists(p)) << p;
@@ -190,6 +191,15 @@ TEST(CleanupCli, BadRunIdIsAUsageError) {
   auto r = faultline::testing::run_faultline({"cleanup", "--run", "Not/A-Run"});
   EXPECT_EQ(r.exit_code, 254) << r.out << r.err;
   EXPECT_NE(r.err.find("Not/A-Run"), std::string::npos) << r.err;
+  auto bogus = faultline::testing::run_faultline({"cleanup", "--bogus"});
+  EXPECT_EQ(bogus.exit_code, 254) << bogus.out << bogus.err;
+}
+
+TEST(CleanupCli, NothingToRemoveIsExitZero) {
+  TestDir dir("cleanup-empty");
+  auto r = faultline::testing::run_faultline({"cleanup", "--run", fresh_run_id(), "--state-dir", dir.str()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("nothing to remove"), std::string::npos) << r.out;
 }
 
 }  // namespace
