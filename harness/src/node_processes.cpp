@@ -86,17 +86,26 @@ bool NodeProcesses::reap_until(Proc& p, Clock::time_point deadline) {
 
 void NodeProcesses::start(const NodeSpec& spec, const std::vector<std::string>& launcher) {
   if (spec.argv.empty()) throw BackendError("start " + spec.name + ": empty argv");
+  // The node's program must exist here, launcher or not: a missing one would
+  // otherwise show only as a launcher that exits at once.
+  if (!nemesis::find_program(spec.argv[0])) {
+    throw BackendError("start " + spec.name + ": program '" + spec.argv[0] + "' not found or not executable");
+  }
   std::shared_ptr<Proc> p;
+  std::unique_lock<std::mutex> plock;
   {
     std::lock_guard lock(mu_);
+    if (closed_) throw BackendError("start " + spec.name + ": the run is being torn down");
     auto& slot = procs_[spec.name];
     if (!slot) {
       slot = std::make_shared<Proc>();
       slot->node = spec.name;
     }
     p = slot;
+    // Taken before mu_ is released: a stop_all() that has just closed the
+    // table then waits for this spawn and kills its process, never misses it.
+    plock = std::unique_lock(p->mu);
   }
-  std::lock_guard plock(p->mu);
   if (!reap_until(*p, Clock::now())) {
     throw BackendError("start " + spec.name + ": already running as pid " + std::to_string(p->id.pid));
   }
@@ -193,6 +202,7 @@ void NodeProcesses::stop_all(std::chrono::milliseconds grace) {
   std::vector<std::shared_ptr<Proc>> all;
   {
     std::lock_guard lock(mu_);
+    closed_ = true;
     for (auto& [name, p] : procs_) all.push_back(p);
   }
   // Signal everyone first so the grace periods overlap.

@@ -36,7 +36,8 @@ class NodeProcesses {
   void pause(const std::string& node);
   void resume(const std::string& node);
   pid_t pid(const std::string& node);
-  // SIGTERM to all, SIGKILL to what is left after `grace`, reap all.
+  // SIGTERM to all, SIGKILL to what is left after `grace`, reap all; no
+  // start() succeeds afterwards (teardown may race with the runner).
   void stop_all(std::chrono::milliseconds grace);
 
  private:
@@ -49,6 +50,7 @@ class NodeProcesses {
   std::string run_id_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Proc>> procs_;
+  bool closed_ = false;
 };
 
 }  // namespace faultline::harness

@@ -193,12 +193,15 @@ TEST_F(NetnsBackendTest, BadRequestsAreClearErrors) {
   EXPECT_THROW(backend->create({"n2"}), BackendError);
   try {
     backend->start({.name = "n1", .argv = {"/no/such/program"}});
+    FAIL() << "start of a missing program succeeded";
   } catch (const BackendError& e) {
-    // `ip netns exec` itself starts; the missing program makes it exit.
-    SUCCEED() << e.what();
+    EXPECT_NE(std::string(e.what()).find("/no/such/program"), std::string::npos) << e.what();
   }
+  EXPECT_FALSE(backend->running("n1"));
   backend->teardown();
   EXPECT_TRUE(leftovers_named(run_id_).empty());
+  // After teardown nothing can start again (a runner racing its own teardown).
+  EXPECT_THROW(backend->start({.name = "n1", .argv = {"/bin/sleep", "10"}}), BackendError);
 }
 
 // Scale: how many nodes this machine can run. Disabled by default (it takes
