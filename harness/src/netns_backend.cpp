@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -75,6 +76,23 @@ Ipv4Net pick_subnet(const std::string& run_id) {
   throw BackendError("run " + run_id + ": no free 10.x.y.0/24 on this machine");
 }
 
+// With br_netfilter loaded and bridge-nf-call-iptables on, frames crossing
+// our bridge go through the host's iptables FORWARD chain; where its policy is
+// DROP (Docker sets that), the controller still reaches every node (INPUT and
+// OUTPUT) but the nodes cannot reach each other. We do not touch the host's
+// firewall; we say so, once per run, so the odd failure has a name.
+void warn_if_bridge_traffic_is_filtered(const std::string& run_id, const std::string& bridge) {
+  std::ifstream in("/proc/sys/net/bridge/bridge-nf-call-iptables");
+  std::string value;
+  if (!(in >> value) || value != "1") return;
+  auto r = nemesis::run_command({"iptables", "-S", "FORWARD"}, {.timeout = std::chrono::milliseconds(3000)});
+  if (!r.succeeded() || r.output.find("-P FORWARD DROP") == std::string::npos) return;
+  spdlog::warn(
+      "netns backend {}: br_netfilter sends bridged traffic through iptables FORWARD, whose policy is DROP here: "
+      "nodes on {} may not reach each other (allow it with e.g. `iptables -I FORWARD -i {} -o {} -j ACCEPT`)",
+      run_id, bridge, bridge, bridge);
+}
+
 class NetnsBackend final : public Backend {
  public:
   explicit NetnsBackend(const BackendOptions& options)
@@ -126,6 +144,7 @@ class NetnsBackend final : public Backend {
       must_ip_batch("run " + run_id_ + ": create bridge, namespaces and veths", root, manifest_.dir());
     }
     subnet_ = subnet;
+    warn_if_bridge_traffic_is_filtered(run_id_, bridge);
 
     // Inside each namespace: its address and links up, one `ip -n NS -batch`
     // per node; independent of each other, so a few threads shorten create().
