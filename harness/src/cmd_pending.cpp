@@ -25,9 +25,6 @@ void add_pending(CLI::App& app, int* exit_code, const std::string& name, const s
 void add_report_command(CLI::App& app, int* exit_code) {
   add_pending(app, exit_code, "report", "Render a run's HTML report, or the runs index", "issue 8: reports");
 }
-void add_cleanup_command(CLI::App& app, int* exit_code) {
-  add_pending(app, exit_code, "cleanup", "Remove namespaces, rules and processes left by a crashed run",
-              "issue 5: the harness");
 }
 
 }  // namespace faultline::cli

@@ -77,7 +77,8 @@ class Backend {
   virtual void stop(const std::string& node, std::chrono::milliseconds grace) = 0;
   // SIGKILL; returns once the process is reaped.
   virtual void kill(const std::string& node) = 0;
-  // SIGSTOP / SIGCONT (GC-like pauses).
+  // SIGSTOP / SIGCONT (GC-like pauses); return once every thread of the
+  // process is stopped / running again.
   virtual void pause(const std::string& node) = 0;
   virtual void resume(const std::string& node) = 0;
   // The node's pid, or -1 when it is not running.
@@ -108,11 +109,22 @@ std::filesystem::path default_state_dir();
 struct CleanupReport {
   std::vector<std::string> removed;  // one line per object: "netns faultline-ab12cd-n1", "pid 1234 (n2)", ...
   std::vector<std::string> errors;   // one line per object that could not be removed, with why
+  // Runs left alone because their controller is still alive (another
+  // `faultline run` in progress): "run ab12cd (controller pid 4242 is running)".
+  std::vector<std::string> skipped;
 };
 
 // Removes what runs left behind after their controller died: processes,
 // namespaces, bridges, veths, qdiscs and firewall rules, temp files. With an
 // empty run_id, every run's; otherwise that run's only. Idempotent.
+//
+// Found through the manifests under state_dir and, for objects no manifest
+// names (another state dir, a manifest lost), through the naming scheme:
+// namespaces faultline-<run>-<node>, bridge flb<run>, veths flv<run><i>, and
+// processes whose environment carries FAULTLINE_RUN_ID=<run>. A run whose
+// controller process is still alive (and is not the caller) is skipped.
+// Qdiscs and firewall rules live inside the node namespaces (or on our
+// links) and go with them.
 CleanupReport cleanup_leftovers(const std::filesystem::path& state_dir, const std::string& run_id = "");
 
 }  // namespace faultline::harness
