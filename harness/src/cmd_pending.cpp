@@ -25,6 +25,5 @@ void add_pending(CLI::App& app, int* exit_code, const std::string& name, const s
 void add_report_command(CLI::App& app, int* exit_code) {
   add_pending(app, exit_code, "report", "Render a run's HTML report, or the runs index", "issue 8: reports");
 }
-}
 
 }  // namespace faultline::cli
