@@ -198,13 +198,18 @@ class NetnsBackend final : public Backend {
   void teardown() override {
     std::lock_guard lock(mu_);
     if (torn_down_) return;
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       processes_.stop_all(std::chrono::milliseconds(1000));
     } catch (const std::exception& e) {
       spdlog::warn("netns backend {}: stopping nodes: {}", run_id_, e.what());
     }
+    const auto t1 = std::chrono::steady_clock::now();
     CleanupReport report;
     remove_run(run_id_, manifest_.snapshot(), manifest_.dir(), report);
+    auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    spdlog::debug("netns backend {}: teardown: nodes stopped in {} ms, objects removed in {} ms", run_id_, ms(t1 - t0),
+                  ms(std::chrono::steady_clock::now() - t1));
     for (const auto& e : report.errors) spdlog::warn("netns backend {}: teardown: {}", run_id_, e);
     if (report.errors.empty()) {
       manifest_.erase();

