@@ -74,6 +74,15 @@ start_cluster() {
   done
 }
 
+# CPU time (user + system, clock ticks) the nodes have used so far: per-op
+# CPU cost is a figure that does not depend on how loaded the machine is.
+node_ticks() {
+  local t=0 p
+  for p in "${pids[@]}"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
+}
+hz="$(getconf CLK_TCK)"
+
 results="$work/results.txt"
 : >"$results"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)  ($(nproc) cores)"
@@ -81,14 +90,18 @@ for run in $(seq "$runs"); do
   start_cluster
   for spec in $ops; do
     op="${spec%%:*}"; level="${spec##*:}"
+    t0="$(node_ticks)"
     out="$("$bench_bin" --nodes "$nodes" --clients "$clients" --seconds "$seconds" --op "$op" --consistency "$level")"
+    t1="$(node_ticks)"
+    okn="$(sed -n 's/.*(\([0-9]*\) ok,.*/\1/p' <<<"$out")"
+    cpu_us="$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$okn" 'BEGIN {printf "%.0f", (n > 0 ? d / hz * 1e6 / n : 0)}')"
     tput="$(sed -n 's/.*throughput \([0-9]*\) ops.*/\1/p' <<<"$out")"
     failed="$(sed -n 's/.*ok, \([0-9]*\) failed.*/\1/p' <<<"$out")"
     p50="$(sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p' <<<"$out")"
     p99="$(sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p' <<<"$out")"
-    printf 'run %d  %-4s %-6s %8s ops/s  p50 %7s ms  p99 %7s ms  failed %s  load %s\n' \
-      "$run" "$op" "$level" "$tput" "$p50" "$p99" "$failed" "$(cut -d' ' -f1 /proc/loadavg)"
-    echo "$op:$level $tput $p99 $p50" >>"$results"
+    printf 'run %d  %-4s %-6s %8s ops/s  p50 %7s ms  p99 %7s ms  node cpu %5s us/op  failed %s  load %s\n' \
+      "$run" "$op" "$level" "$tput" "$p50" "$p99" "$cpu_us" "$failed" "$(cut -d' ' -f1 /proc/loadavg)"
+    echo "$op:$level $tput $p99 $p50 $cpu_us" >>"$results"
   done
   stop_cluster
 done
@@ -96,7 +109,7 @@ if [[ "$runs" -gt 1 ]]; then
   echo "medians over $runs runs:"
   for spec in $ops; do
     med() { grep "^$spec " "$results" | awk -v c="$1" '{print $c}' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-    printf '  %-12s %8s ops/s  p50 %7s ms  p99 %7s ms\n' "$spec" "$(med 2)" "$(med 4)" "$(med 3)"
+    printf '  %-12s %8s ops/s  p50 %7s ms  p99 %7s ms  node cpu %5s us/op\n' "$spec" "$(med 2)" "$(med 4)" "$(med 3)" "$(med 5)"
   done
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -111,25 +111,38 @@ class SqliteStorage final : public Storage {
   }
 
   Record get(const std::string& key) override {
-    std::lock_guard lock(read_mu_);
+    ReaderLease r(*this);
     try {
-      return read_record(*rdb_, key);
+      return read_record(r->kv, key);
     } catch (const SQLite::Exception& e) {
+      r.discard();
       throw StorageError(std::string("read failed: ") + e.what());
+    } catch (...) {
+      r.discard();
+      throw;
     }
   }
 
   Record get_with_hints(const std::string& key) override {
-    std::lock_guard lock(read_mu_);
+    ReaderLease r(*this);
     try {
-      Record r = read_record(*rdb_, key);
-      SQLite::Statement q(*rdb_, "SELECT record FROM hints WHERE key = ?");
+      Record rec = read_record(r->kv, key);
+      // Most of the time no hints are stored at all: skip the second query.
+      // hint_count_ rises before a hint's write is acknowledged, so an acked
+      // hint is never skipped.
+      if (hint_count_.load() == 0) return rec;
+      SQLite::Statement& q = r->hints_by_key;
       q.bind(1, key);
       while (q.executeStep())
-        r = merge(r, record_from_json(Json::parse(q.getColumn(0).getString())), opts_.versioning);
-      return r;
+        rec = merge(rec, record_from_json(Json::parse(q.getColumn(0).getString())), opts_.versioning);
+      q.reset();
+      return rec;
     } catch (const SQLite::Exception& e) {
+      r.discard();
       throw StorageError(std::string("read failed: ") + e.what());
+    } catch (...) {
+      r.discard();
+      throw;
     }
   }
 
@@ -198,12 +211,63 @@ class SqliteStorage final : public Storage {
   }
 
  private:
-  static Record read_record(SQLite::Database& db, const std::string& key) {
-    SQLite::Statement q(db, "SELECT record FROM kv WHERE key = ?");
+  static Record read_record(SQLite::Statement& q, const std::string& key) {
     q.bind(1, key);
-    if (!q.executeStep()) return {};
-    return record_from_json(Json::parse(q.getColumn(0).getString()));
+    Record r;
+    if (q.executeStep()) r = record_from_json(Json::parse(q.getColumn(0).getString()));
+    q.reset();  // ends the read transaction
+    return r;
   }
+
+  // A read connection with its statements prepared once: preparing a
+  // statement per read cost more than the read itself. Readers are pooled
+  // (one per concurrently reading thread, created on demand), so reads on
+  // different I/O threads do not queue behind one connection's mutex.
+  struct Reader {
+    explicit Reader(const std::string& path)
+        : db(path, SQLite::OPEN_READONLY, /*busy_timeout_ms=*/10000),
+          kv(db, "SELECT record FROM kv WHERE key = ?"),
+          hints_by_key(db, "SELECT record FROM hints WHERE key = ?") {
+      // Pages of the database file come from a shared mapping rather than a
+      // pread per page miss.
+      db.exec("PRAGMA mmap_size=268435456");
+    }
+    SQLite::Database db;
+    SQLite::Statement kv;
+    SQLite::Statement hints_by_key;
+  };
+
+  class ReaderLease {
+   public:
+    explicit ReaderLease(SqliteStorage& s) : s_(s) {
+      {
+        std::lock_guard lock(s_.readers_mu_);
+        if (!s_.readers_.empty()) {
+          r_ = std::move(s_.readers_.back());
+          s_.readers_.pop_back();
+        }
+      }
+      if (!r_) {
+        try {
+          r_ = std::make_unique<Reader>(s_.path_);
+        } catch (const SQLite::Exception& e) {
+          throw StorageError(std::string("cannot open a read connection: ") + e.what());
+        }
+      }
+    }
+    ~ReaderLease() {
+      if (!r_) return;
+      std::lock_guard lock(s_.readers_mu_);
+      s_.readers_.push_back(std::move(r_));
+    }
+    Reader* operator->() { return r_.get(); }
+    // After an error the statements may be mid-step: do not reuse them.
+    void discard() { r_.reset(); }
+
+   private:
+    SqliteStorage& s_;
+    std::unique_ptr<Reader> r_;
+  };
 
   void enqueue(Job job) {
     {
@@ -320,6 +384,8 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<SQLite::Database> wdb_;  // writer thread only (after construction)
   std::unique_ptr<SQLite::Database> rdb_;  // guarded by read_mu_
   std::mutex read_mu_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Reader>> readers_;  // idle pooled read connections
 
   std::mutex mu_;
   std::condition_variable cv_;       // wakes the writer; only the writer waits on it
