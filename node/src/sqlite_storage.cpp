@@ -16,6 +16,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "faultline/node/storage.h"
+#include "record_cache.h"
 
 namespace faultline::node {
 
@@ -66,7 +67,7 @@ CREATE INDEX IF NOT EXISTS hints_key ON hints(key);
 class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(const StorageOptions& o)
-      : opts_(o), path_((std::filesystem::path(o.dir) / "node.db").string()) {
+      : opts_(o), path_((std::filesystem::path(o.dir) / "node.db").string()), cache_(o.record_cache_bytes) {
     std::error_code ec;
     std::filesystem::create_directories(o.dir, ec);
     if (ec) throw StorageError("cannot create data dir '" + o.dir + "': " + ec.message());
@@ -111,9 +112,13 @@ class SqliteStorage final : public Storage {
   }
 
   Record get(const std::string& key) override {
+    if (auto hit = cache_.find(key)) return *hit;
     ReaderLease r(*this);
     try {
-      return read_record(r->kv, key);
+      const auto gen = cache_.generation();
+      Record rec = read_record(r->kv, key);
+      cache_.fill(key, rec, gen);
+      return rec;
     } catch (const SQLite::Exception& e) {
       r.discard();
       throw StorageError(std::string("read failed: ") + e.what());
@@ -124,13 +129,13 @@ class SqliteStorage final : public Storage {
   }
 
   Record get_with_hints(const std::string& key) override {
+    // Most of the time no hints are stored at all: skip their query.
+    // hint_count_ rises before a hint's write is acknowledged, so an acked
+    // hint is never skipped.
+    if (hint_count_.load() == 0) return get(key);
     ReaderLease r(*this);
     try {
       Record rec = read_record(r->kv, key);
-      // Most of the time no hints are stored at all: skip the second query.
-      // hint_count_ rises before a hint's write is acknowledged, so an acked
-      // hint is never skipped.
-      if (hint_count_.load() == 0) return rec;
       SQLite::Statement& q = r->hints_by_key;
       q.bind(1, key);
       while (q.executeStep())
@@ -279,8 +284,12 @@ class SqliteStorage final : public Storage {
 
   void writer_loop() {
     SQLite::Statement select(*wdb_, "SELECT record FROM kv WHERE key = ?");
+    // An upsert updates the row in place (same rowid, index untouched);
+    // INSERT OR REPLACE deleted and re-inserted it, dirtying three pages.
     SQLite::Statement upsert(*wdb_,
-                             "INSERT OR REPLACE INTO kv(key, record, stamp_wall, own_counter) VALUES (?, ?, ?, ?)");
+                             "INSERT INTO kv(key, record, stamp_wall, own_counter) VALUES (?, ?, ?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET record = excluded.record, "
+                             "stamp_wall = excluded.stamp_wall, own_counter = excluded.own_counter");
     SQLite::Statement add_hint(*wdb_, "INSERT INTO hints(owner, key, record, created_ms) VALUES (?, ?, ?, ?)");
     SQLite::Statement del_hint(*wdb_, "DELETE FROM hints WHERE id = ?");
     for (;;) {
@@ -295,16 +304,34 @@ class SqliteStorage final : public Storage {
         }
       }
       std::vector<Record> merged(batch.size());
+      // Records this batch wrote, by key: a key written twice in one batch
+      // must merge into the first write, which neither the cache nor (before
+      // commit) the read connections see.
+      std::unordered_map<std::string, std::size_t> in_batch;
+      std::vector<std::pair<std::string, Record>> written;
       std::int64_t hint_delta = 0;
       std::optional<std::string> error;
       try {
         SQLite::Transaction tx(*wdb_);
         for (std::size_t i = 0; i < batch.size(); ++i) {
           if (auto* a = std::get_if<ApplyJob>(&batch[i])) {
-            select.bind(1, a->key);
-            Record old = select.executeStep() ? record_from_json(Json::parse(select.getColumn(0).getString())) : Record{};
-            select.reset();
+            Record old;
+            if (auto b = in_batch.find(a->key); b != in_batch.end()) {
+              old = written[b->second].second;
+            } else if (auto hit = cache_.find(a->key)) {
+              old = *hit;
+            } else {
+              select.bind(1, a->key);
+              if (select.executeStep()) old = record_from_json(Json::parse(select.getColumn(0).getString()));
+              select.reset();
+            }
             merged[i] = merge(old, a->incoming, opts_.versioning);
+            if (auto b = in_batch.find(a->key); b != in_batch.end())
+              written[b->second].second = merged[i];
+            else {
+              in_batch.emplace(a->key, written.size());
+              written.emplace_back(a->key, merged[i]);
+            }
             if (merged[i] != old) {
               upsert.bind(1, a->key);
               upsert.bind(2, to_json(merged[i]).dump());
@@ -341,6 +368,9 @@ class SqliteStorage final : public Storage {
         select.clearBindings();
       }
       if (!error) {
+        // Before any acknowledgement below, so an acked write is what a
+        // cached read returns.
+        cache_.commit(written);
         commits_ += 1;
         writes_ += batch.size();
         hint_count_ += hint_delta;
@@ -384,6 +414,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<SQLite::Database> wdb_;  // writer thread only (after construction)
   std::unique_ptr<SQLite::Database> rdb_;  // guarded by read_mu_
   std::mutex read_mu_;
+  RecordCache cache_;  // committed records; filled by the writer and by readers that missed
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Reader>> readers_;  // idle pooled read connections
 
