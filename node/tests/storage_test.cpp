@@ -1,6 +1,7 @@
 #include "faultline/node/storage.h"
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -138,6 +139,21 @@ TEST(Storage, TinyCacheStillReadsWhatWasCommitted) {
     }
   for (int i = 0; i < 20; ++i)
     EXPECT_EQ(live_values(st->get("k" + std::to_string(i))), std::vector<std::string>{"r2"});
+}
+
+TEST(Storage, CheckpointsRunWhileTheStoreIsOpen) {
+  // The WAL must be copied into the database file while the store runs (a
+  // node is rarely closed cleanly), or it grows without bound.
+  TestDir dir("storage");
+  auto st = Storage::open(options(dir, FsyncPolicy::kNever));
+  const std::string kib(1024, 'v');
+  for (int i = 0; i < 1500; ++i) st->apply_sync("k" + std::to_string(i), lww(kib, i + 1));
+  const auto db = dir.path() / "node.db";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::filesystem::file_size(db) < (1u << 20) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GE(std::filesystem::file_size(db), 1u << 20) << "the WAL was never checkpointed into node.db";
+  EXPECT_EQ(live_values(st->get("k7")), std::vector<std::string>{kib});
 }
 
 TEST(Storage, HintLifecycle) {
