@@ -27,9 +27,9 @@ TEST(RecordCache, CommitOverwritesAndFindReturnsTheLatest) {
 
 TEST(RecordCache, FillAfterARacingCommitIsRefused) {
   RecordCache c(1 << 20);
-  // A reader missed, took the generation, read "old" from SQLite; meanwhile
-  // a commit wrote "new" and was evicted... or simply happened: the reader's
-  // snapshot may predate it, so its fill must not land.
+  // A reader missed, took the generation and read "old" from SQLite; a
+  // commit happened meanwhile (here to another key, which may since have
+  // been evicted): the reader's snapshot may predate it, so no fill.
   const auto gen = c.generation();
   std::vector<std::pair<std::string, Record>> w = {{"other", lww("x", 5)}};
   c.commit(w);
@@ -42,12 +42,10 @@ TEST(RecordCache, FillAfterARacingCommitIsRefused) {
 
 TEST(RecordCache, FillNeverReplacesACachedRecord) {
   RecordCache c(1 << 20);
-  const auto gen = c.generation();
   std::vector<std::pair<std::string, Record>> w = {{"k", lww("new", 2)}};
   c.commit(w);
   c.fill("k", lww("old", 1), c.generation());  // even with a current generation
   EXPECT_EQ(live_values(*c.find("k")), std::vector<std::string>{"new"});
-  (void)gen;
 }
 
 TEST(RecordCache, EvictsLeastRecentlyUsedWithinItsBudget) {
