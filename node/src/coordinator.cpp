@@ -1,5 +1,6 @@
 #include "faultline/node/coordinator.h"
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -35,8 +36,11 @@ struct Coordinator::WriteOp {
 
 struct Coordinator::ReadGather {
   std::mutex mu;
+  std::string key;
   std::size_t need = 1;
-  std::size_t outstanding = 0;
+  std::size_t outstanding = 0;  // targets not yet answered, asked or not
+  std::vector<std::string> unasked;  // targets held back, next one last
+  bool hedged = false;
   Responses responses;
   bool quorum_fired = false;
   bool all_fired = false;
@@ -142,33 +146,78 @@ Json Coordinator::read_reply(const Json& id, const Record& r) const {
   return reply;
 }
 
+// Asks `need` targets (this node first: its answer costs no message) and
+// holds the others back; each failed answer asks the next held-back target,
+// and if the quorum has not formed by the hedge delay every remaining target
+// is asked. Asking all N up front doubled (QUORUM) or tripled (ONE) the
+// messages of a read, and answers beyond the first `need` were ignored anyway.
+// on_all (async read repair) wants every replica's answer: all asked at once.
 void Coordinator::gather_reads(const std::string& key, const std::vector<std::string>& targets, std::size_t need,
                                std::function<void(bool, Responses)> on_quorum, std::function<void(Responses)> on_all) {
   auto g = std::make_shared<ReadGather>();
+  g->key = key;
   g->need = need;
   g->outstanding = targets.size();
   g->on_quorum = std::move(on_quorum);
   g->on_all = std::move(on_all);
-  g->deadline = std::make_shared<asio::steady_timer>(d_.io, milliseconds(d_.config.request_timeout_ms));
-  g->deadline->async_wait([g](boost::system::error_code ec) {
+  std::vector<std::string> ask;
+  for (const auto& t : targets)
+    if (t == d_.config.node_id) ask.push_back(t);
+  for (const auto& t : targets)
+    if (t != d_.config.node_id) (ask.size() < need || g->on_all ? ask : g->unasked).push_back(t);
+  std::reverse(g->unasked.begin(), g->unasked.end());
+  const milliseconds timeout(d_.config.request_timeout_ms);
+  const milliseconds hedge(std::max(1, d_.config.peer_timeout_ms / 10));
+  g->deadline = std::make_shared<asio::steady_timer>(d_.io, g->unasked.empty() ? timeout : hedge);
+  g->deadline->async_wait([this, g, timeout, hedge](boost::system::error_code ec) {
     if (ec) return;
     std::unique_lock lock(g->mu);
+    if (!g->unasked.empty() && !g->hedged) {
+      // Hedge: a held-back replica is asked now rather than after a peer
+      // timeout of a slow or partitioned one. The timer then waits out the
+      // rest of the deadline (re-armed from its own handler: nothing else
+      // touches it).
+      g->hedged = true;
+      if (g->quorum_fired && !g->on_all) return;
+      std::vector<std::string> rest(g->unasked.rbegin(), g->unasked.rend());
+      g->unasked.clear();
+      g->deadline->expires_after(timeout - hedge);
+      g->deadline->async_wait([g](boost::system::error_code e) {
+        if (e) return;
+        std::unique_lock l(g->mu);
+        evaluate(g, l, true);
+      });
+      lock.unlock();
+      for (const auto& node : rest) ask_replica(g, node);
+      return;
+    }
     evaluate(g, lock, true);
   });
-  for (const auto& node : targets) {
-    call_replica(node, PeerOp::kRead, key, nullptr, "", [g, node](PeerResult r) {
-      std::unique_lock lock(g->mu);
-      --g->outstanding;
-      if (!r.error) {
-        try {
-          g->responses.emplace_back(node, record_from_json(r.reply.at("record")));
-        } catch (const std::exception&) {
-          // A replica answering garbage counts as not answering.
-        }
+  for (const auto& node : ask) ask_replica(g, node);
+}
+
+void Coordinator::ask_replica(const std::shared_ptr<ReadGather>& g, const std::string& node) {
+  call_replica(node, PeerOp::kRead, g->key, nullptr, "", [this, g, node](PeerResult r) {
+    std::unique_lock lock(g->mu);
+    --g->outstanding;
+    bool answered = false;
+    if (!r.error) {
+      try {
+        g->responses.emplace_back(node, record_from_json(r.reply.at("record")));
+        answered = true;
+      } catch (const std::exception&) {
+        // A replica answering garbage counts as not answering.
       }
-      evaluate(g, lock, false);
-    });
-  }
+    }
+    if (!answered && !g->unasked.empty() && !g->quorum_fired) {
+      std::string next = std::move(g->unasked.back());
+      g->unasked.pop_back();
+      lock.unlock();
+      ask_replica(g, next);
+      lock.lock();
+    }
+    evaluate(g, lock, false);
+  });
 }
 
 namespace {

@@ -16,6 +16,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "faultline/node/storage.h"
+#include "record_cache.h"
 
 namespace faultline::node {
 
@@ -66,7 +67,7 @@ CREATE INDEX IF NOT EXISTS hints_key ON hints(key);
 class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(const StorageOptions& o)
-      : opts_(o), path_((std::filesystem::path(o.dir) / "node.db").string()) {
+      : opts_(o), path_((std::filesystem::path(o.dir) / "node.db").string()), cache_(o.record_cache_bytes) {
     std::error_code ec;
     std::filesystem::create_directories(o.dir, ec);
     if (ec) throw StorageError("cannot create data dir '" + o.dir + "': " + ec.message());
@@ -111,25 +112,42 @@ class SqliteStorage final : public Storage {
   }
 
   Record get(const std::string& key) override {
-    std::lock_guard lock(read_mu_);
+    if (auto hit = cache_.find(key)) return *hit;
+    ReaderLease r(*this);
     try {
-      return read_record(*rdb_, key);
+      const auto gen = cache_.generation();
+      Record rec = read_record(r->kv, key);
+      cache_.fill(key, rec, gen);
+      return rec;
     } catch (const SQLite::Exception& e) {
+      r.discard();
       throw StorageError(std::string("read failed: ") + e.what());
+    } catch (...) {
+      r.discard();
+      throw;
     }
   }
 
   Record get_with_hints(const std::string& key) override {
-    std::lock_guard lock(read_mu_);
+    // Most of the time no hints are stored at all: skip their query.
+    // hint_count_ rises before a hint's write is acknowledged, so an acked
+    // hint is never skipped.
+    if (hint_count_.load() == 0) return get(key);
+    ReaderLease r(*this);
     try {
-      Record r = read_record(*rdb_, key);
-      SQLite::Statement q(*rdb_, "SELECT record FROM hints WHERE key = ?");
+      Record rec = read_record(r->kv, key);
+      SQLite::Statement& q = r->hints_by_key;
       q.bind(1, key);
       while (q.executeStep())
-        r = merge(r, record_from_json(Json::parse(q.getColumn(0).getString())), opts_.versioning);
-      return r;
+        rec = merge(rec, record_from_json(Json::parse(q.getColumn(0).getString())), opts_.versioning);
+      q.reset();
+      return rec;
     } catch (const SQLite::Exception& e) {
+      r.discard();
       throw StorageError(std::string("read failed: ") + e.what());
+    } catch (...) {
+      r.discard();
+      throw;
     }
   }
 
@@ -198,12 +216,63 @@ class SqliteStorage final : public Storage {
   }
 
  private:
-  static Record read_record(SQLite::Database& db, const std::string& key) {
-    SQLite::Statement q(db, "SELECT record FROM kv WHERE key = ?");
+  static Record read_record(SQLite::Statement& q, const std::string& key) {
     q.bind(1, key);
-    if (!q.executeStep()) return {};
-    return record_from_json(Json::parse(q.getColumn(0).getString()));
+    Record r;
+    if (q.executeStep()) r = record_from_json(Json::parse(q.getColumn(0).getString()));
+    q.reset();  // ends the read transaction
+    return r;
   }
+
+  // A read connection with its statements prepared once: preparing a
+  // statement per read cost more than the read itself. Readers are pooled
+  // (one per concurrently reading thread, created on demand), so reads on
+  // different I/O threads do not queue behind one connection's mutex.
+  struct Reader {
+    explicit Reader(const std::string& path)
+        : db(path, SQLite::OPEN_READONLY, /*busy_timeout_ms=*/10000),
+          kv(db, "SELECT record FROM kv WHERE key = ?"),
+          hints_by_key(db, "SELECT record FROM hints WHERE key = ?") {
+      // Pages of the database file come from a shared mapping rather than a
+      // pread per page miss.
+      db.exec("PRAGMA mmap_size=268435456");
+    }
+    SQLite::Database db;
+    SQLite::Statement kv;
+    SQLite::Statement hints_by_key;
+  };
+
+  class ReaderLease {
+   public:
+    explicit ReaderLease(SqliteStorage& s) : s_(s) {
+      {
+        std::lock_guard lock(s_.readers_mu_);
+        if (!s_.readers_.empty()) {
+          r_ = std::move(s_.readers_.back());
+          s_.readers_.pop_back();
+        }
+      }
+      if (!r_) {
+        try {
+          r_ = std::make_unique<Reader>(s_.path_);
+        } catch (const SQLite::Exception& e) {
+          throw StorageError(std::string("cannot open a read connection: ") + e.what());
+        }
+      }
+    }
+    ~ReaderLease() {
+      if (!r_) return;
+      std::lock_guard lock(s_.readers_mu_);
+      s_.readers_.push_back(std::move(r_));
+    }
+    Reader* operator->() { return r_.get(); }
+    // After an error the statements may be mid-step: do not reuse them.
+    void discard() { r_.reset(); }
+
+   private:
+    SqliteStorage& s_;
+    std::unique_ptr<Reader> r_;
+  };
 
   void enqueue(Job job) {
     {
@@ -215,8 +284,12 @@ class SqliteStorage final : public Storage {
 
   void writer_loop() {
     SQLite::Statement select(*wdb_, "SELECT record FROM kv WHERE key = ?");
+    // An upsert updates the row in place (same rowid, index untouched);
+    // INSERT OR REPLACE deleted and re-inserted it, dirtying three pages.
     SQLite::Statement upsert(*wdb_,
-                             "INSERT OR REPLACE INTO kv(key, record, stamp_wall, own_counter) VALUES (?, ?, ?, ?)");
+                             "INSERT INTO kv(key, record, stamp_wall, own_counter) VALUES (?, ?, ?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET record = excluded.record, "
+                             "stamp_wall = excluded.stamp_wall, own_counter = excluded.own_counter");
     SQLite::Statement add_hint(*wdb_, "INSERT INTO hints(owner, key, record, created_ms) VALUES (?, ?, ?, ?)");
     SQLite::Statement del_hint(*wdb_, "DELETE FROM hints WHERE id = ?");
     for (;;) {
@@ -231,16 +304,34 @@ class SqliteStorage final : public Storage {
         }
       }
       std::vector<Record> merged(batch.size());
+      // Records this batch wrote, by key: a key written twice in one batch
+      // must merge into the first write, which neither the cache nor (before
+      // commit) the read connections see.
+      std::unordered_map<std::string, std::size_t> in_batch;
+      std::vector<std::pair<std::string, Record>> written;
       std::int64_t hint_delta = 0;
       std::optional<std::string> error;
       try {
         SQLite::Transaction tx(*wdb_);
         for (std::size_t i = 0; i < batch.size(); ++i) {
           if (auto* a = std::get_if<ApplyJob>(&batch[i])) {
-            select.bind(1, a->key);
-            Record old = select.executeStep() ? record_from_json(Json::parse(select.getColumn(0).getString())) : Record{};
-            select.reset();
+            Record old;
+            if (auto b = in_batch.find(a->key); b != in_batch.end()) {
+              old = written[b->second].second;
+            } else if (auto hit = cache_.find(a->key)) {
+              old = *hit;
+            } else {
+              select.bind(1, a->key);
+              if (select.executeStep()) old = record_from_json(Json::parse(select.getColumn(0).getString()));
+              select.reset();
+            }
             merged[i] = merge(old, a->incoming, opts_.versioning);
+            if (auto b = in_batch.find(a->key); b != in_batch.end())
+              written[b->second].second = merged[i];
+            else {
+              in_batch.emplace(a->key, written.size());
+              written.emplace_back(a->key, merged[i]);
+            }
             if (merged[i] != old) {
               upsert.bind(1, a->key);
               upsert.bind(2, to_json(merged[i]).dump());
@@ -277,6 +368,9 @@ class SqliteStorage final : public Storage {
         select.clearBindings();
       }
       if (!error) {
+        // Before any acknowledgement below, so an acked write is what a
+        // cached read returns.
+        cache_.commit(written);
         commits_ += 1;
         writes_ += batch.size();
         hint_count_ += hint_delta;
@@ -320,6 +414,9 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<SQLite::Database> wdb_;  // writer thread only (after construction)
   std::unique_ptr<SQLite::Database> rdb_;  // guarded by read_mu_
   std::mutex read_mu_;
+  RecordCache cache_;  // committed records; filled by the writer and by readers that missed
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Reader>> readers_;  // idle pooled read connections
 
   std::mutex mu_;
   std::condition_variable cv_;       // wakes the writer; only the writer waits on it

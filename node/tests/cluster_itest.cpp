@@ -203,5 +203,27 @@ TEST(Cluster, ZombieAnswersProbesButNotData) {
   EXPECT_EQ(c.call(1, get("k"))["value"], "v");
 }
 
+TEST(Cluster, ReadsHedgeAroundASilentReplicaInsteadOfWaitingForItsTimeout) {
+  // A read asks R replicas and holds the rest back; a replica that takes
+  // the request and never answers (zombie, not yet suspected: the failure
+  // threshold is high) must cost the hedge delay (peer_timeout_ms / 10),
+  // not a peer timeout, before a held-back replica is asked.
+  Cluster c(3, fast({{"peer_timeout_ms", 1500}, {"request_timeout_ms", 4000}, {"unreachable_after", 1000}}));
+  std::vector<std::string> keys;
+  for (int i = 0; i < 12; ++i) {
+    keys.push_back("hedge-" + std::to_string(i));
+    ASSERT_TRUE(c.call(0, put(keys.back(), "v" + std::to_string(i)))["ok"]);
+  }
+  ASSERT_TRUE(c.call(2, {{"op", "admin"}, {"zombie", true}})["zombie"]);
+  for (int i = 0; i < 12; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Json r = c.call(i % 2, get(keys[i]));
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    EXPECT_EQ(r["value"], "v" + std::to_string(i)) << r.dump();
+    EXPECT_LT(ms.count(), 1000) << keys[i] << " waited for the silent replica's timeout";
+  }
+  ASSERT_FALSE(c.call(2, {{"op", "admin"}, {"zombie", false}})["zombie"]);
+}
+
 }  // namespace
 }  // namespace faultline::node::testing

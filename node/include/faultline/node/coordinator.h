@@ -21,6 +21,11 @@
 //   info - may have happened: some replica or fallback may hold the write.
 // Reads never have effects a client could observe, so a failed read is fail.
 //
+// Reads ask R replicas (this node first) and hold the others back: a failed
+// answer asks the next one, and if R answers have not arrived after the
+// hedge delay (peer_timeout_ms / 10) all the rest are asked. Async read
+// repair asks all N at once (it repairs every replica that answered).
+//
 // Read repair. blocking: stale replicas among the R answers get the merged
 // record before the client is answered, and the read fails unless R replicas
 // then hold it (ABD's write-back); async: stale replicas among all answers are
@@ -96,6 +101,7 @@ class Coordinator {
   // call finished or the deadline passed.
   void gather_reads(const std::string& key, const std::vector<std::string>& targets, std::size_t need,
                     std::function<void(bool, Responses)> on_quorum, std::function<void(Responses)> on_all);
+  void ask_replica(const std::shared_ptr<ReadGather>& g, const std::string& node);
 
   Record merged(const Responses& responses) const;
   nlohmann::json read_reply(const nlohmann::json& id, const Record& r) const;

@@ -16,7 +16,9 @@
 //              likes. SIGKILL loses nothing (the page cache survives the
 //              process); an OS crash or power loss can lose acked writes.
 //
-// Reads use their own connection, so they never wait behind a commit's fsync.
+// Reads use their own connections, so they never wait behind a commit's
+// fsync, and are served from an in-memory cache of committed records when
+// it holds the key (src/record_cache.h says why that is never stale).
 //
 // Invariants: the stored record of a key is always merge(old, incoming) (never
 // a plain overwrite), so writes, repairs and hint replays commute; a hint is
@@ -50,6 +52,8 @@ struct StorageOptions {
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   int fsync_period_ms = 100;
   int group_commit_max = 256;
+  // Budget of the in-memory record cache in front of SQLite (0: no cache).
+  std::size_t record_cache_bytes = 64u << 20;
 };
 
 // A write held on behalf of `owner`, who was unreachable when it was made.
