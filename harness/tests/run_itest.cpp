@@ -33,6 +33,19 @@ json read_json(const fs::path& p) {
 
 std::string netns_list() { return run_binary("/usr/sbin/ip", {"netns", "list"}).out; }
 
+// Waits until the newest run under `out` has more than `min_bytes` of
+// history; returns its directory, or "" after 30 s.
+fs::path wait_for_history(const fs::path& out, std::uintmax_t min_bytes) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    const fs::path latest = fs::canonical(out / "latest", ec);
+    if (!ec && fs::exists(latest / "history.jsonl") && fs::file_size(latest / "history.jsonl") > min_bytes) return latest;
+    std::this_thread::sleep_for(100ms);
+  }
+  return {};
+}
+
 TEST(RunCommand, BadFlagsAreRefusedBeforeAnythingStarts) {
   TestDir dir("run-flags");
   const std::string out = (dir.path() / "store").string();
@@ -103,20 +116,11 @@ TEST(RunCommand, KilledRunLeavesACheckablePrefixAndCleanupRemovesTheRest) {
   namespace bp = boost::process;
   bp::child run(faultline::testing::faultline_binary(), bp::args({"run", "--nodes", "3", "--time-limit", "60", "--out", out.string()}),
                 bp::std_out > bp::null, bp::std_err > (dir.path() / "run.err").string());
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  fs::path history;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::error_code ec;
-    const fs::path latest = fs::canonical(out / "latest", ec);
-    if (!ec && fs::exists(latest / "history.jsonl") && fs::file_size(latest / "history.jsonl") > 20000) {
-      history = latest / "history.jsonl";
-      break;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_FALSE(history.empty()) << faultline::testing::slurp((dir.path() / "run.err").string());
+  const fs::path latest = wait_for_history(out, 20000);
+  ASSERT_FALSE(latest.empty()) << faultline::testing::slurp((dir.path() / "run.err").string());
   ::kill(run.id(), SIGKILL);
   run.wait();
+  const fs::path history = latest / "history.jsonl";
   const std::string run_id = read_json(history.parent_path() / "config.json")["run_id"];
   EXPECT_NE(netns_list().find("faultline-" + run_id), std::string::npos) << "a killed controller leaves its cluster";
 
@@ -143,14 +147,7 @@ TEST(RunCommand, InterruptedRunTearsDownAndStoresWhatItRecorded) {
   bp::child run(faultline::testing::faultline_binary(),
                 bp::args({"run", "--nodes", "3", "--time-limit", "60", "--out", out.string()}),
                 bp::std_out > (dir.path() / "run.out").string(), bp::std_err > (dir.path() / "run.err").string());
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  fs::path run_dir;
-  while (std::chrono::steady_clock::now() < deadline && run_dir.empty()) {
-    std::error_code ec;
-    const fs::path latest = fs::canonical(out / "latest", ec);
-    if (!ec && fs::exists(latest / "history.jsonl") && fs::file_size(latest / "history.jsonl") > 5000) run_dir = latest;
-    std::this_thread::sleep_for(100ms);
-  }
+  const fs::path run_dir = wait_for_history(out, 5000);
   ASSERT_FALSE(run_dir.empty()) << faultline::testing::slurp((dir.path() / "run.err").string());
   const auto sent = std::chrono::steady_clock::now();
   ::kill(run.id(), SIGINT);

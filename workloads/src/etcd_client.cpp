@@ -1,7 +1,9 @@
 #include "faultline/workloads/etcd_client.h"
+#include "host_port.h"
 
 #include <array>
 #include <stdexcept>
+#include <tuple>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -201,11 +203,7 @@ struct EtcdClient::Impl {
 
 EtcdClient::EtcdClient(const std::string& address, std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()), address_(address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
-    throw std::invalid_argument("etcd address '" + address + "' is not host:port");
-  impl_->host = address.substr(0, colon);
-  impl_->port = address.substr(colon + 1);
+  std::tie(impl_->host, impl_->port) = split_host_port(address, "etcd address");
   impl_->timeout = timeout;
 }
 

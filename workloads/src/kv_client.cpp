@@ -1,8 +1,10 @@
 #include "faultline/workloads/kv_client.h"
+#include "host_port.h"
 
 #include <array>
 #include <ostream>
 #include <stdexcept>
+#include <tuple>
 
 #include <boost/asio.hpp>
 
@@ -80,11 +82,7 @@ struct KvClient::Impl {
 
 KvClient::KvClient(const std::string& address, std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()), address_(address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
-    throw std::invalid_argument("node address '" + address + "' is not host:port");
-  impl_->host = address.substr(0, colon);
-  impl_->port = address.substr(colon + 1);
+  std::tie(impl_->host, impl_->port) = split_host_port(address, "node address");
   impl_->timeout = timeout;
 }
 

@@ -26,6 +26,7 @@
 
 #include <boost/process.hpp>
 
+#include "faultline/testing/free_ports.h"
 #include "faultline/testing/test_dir.h"
 #include "faultline/workloads/etcd_client.h"
 
@@ -42,24 +43,6 @@ inline std::string etcd_binary() {
   return "";
 }
 
-// Free loopback ports, all held at once so they differ; a parallel test may
-// still take one before etcd binds it (unlikely).
-inline std::vector<int> free_loopback_ports(int n) {
-  std::vector<int> fds, ports;
-  for (int i = 0; i < n; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind");
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ports.push_back(ntohs(a.sin_port));
-    fds.push_back(fd);
-  }
-  for (int fd : fds) ::close(fd);
-  return ports;
-}
 
 class EtcdCluster {
  public:

@@ -25,32 +25,14 @@
 
 #include "faultline/node/protocol.h"
 #include "faultline/node/ring.h"
+#include "faultline/testing/free_ports.h"
 #include "faultline/testing/test_dir.h"
 
 namespace faultline::node::testing {
 
 using Json = nlohmann::json;
 
-// Ports the kernel hands out as free; all held open at once so they differ,
-// then released for the nodes. Parallel test runs draw from the same pool,
-// so a clash is possible but unlikely.
-inline std::vector<int> free_ports(int n) {
-  std::vector<int> fds, ports;
-  for (int i = 0; i < n; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind");
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ports.push_back(ntohs(a.sin_port));
-    fds.push_back(fd);
-  }
-  for (int fd : fds) ::close(fd);
-  return ports;
-}
+inline std::vector<int> free_ports(int n) { return faultline::testing::free_loopback_ports(n); }
 
 // One request, one reply, with a deadline; {"ok": false, "error":
 // "client_timeout"} if none. A fresh connection per call keeps tests simple.
