@@ -170,6 +170,11 @@ PeerRequest parse_peer_request(const Json& m, const Limits& limits) {
   return req;
 }
 
+Request parse_request(const Json& m, const Limits& limits) {
+  if (is_peer_message(m)) return parse_peer_request(m, limits);
+  return parse_client_request(m, limits);
+}
+
 Json make_peer_request(PeerOp op, const std::string& from, const std::string& key, const Record* record,
                        const std::string& owner) {
   Json m = {{"proto", kPeerProtocolVersion}, {"from", from}, {"key", key}};

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -116,6 +117,12 @@ struct PeerRequest {
 bool is_peer_message(const nlohmann::json& message);
 // Throws ProtocolError (kProtocolVersion with close for a version mismatch).
 PeerRequest parse_peer_request(const nlohmann::json& message, const Limits& limits);
+// One frame as the node's dispatcher sees it: "op" starting with "peer." is
+// a peer request (version checked first), anything else a client request.
+// Pure, so the fuzz targets in node/fuzz/ exercise exactly the server's path.
+using Request = std::variant<ClientRequest, PeerRequest>;
+Request parse_request(const nlohmann::json& message, const Limits& limits);
+
 nlohmann::json make_peer_request(PeerOp op, const std::string& from, const std::string& key,
                                  const Record* record = nullptr, const std::string& owner = "");
 
