@@ -48,6 +48,8 @@ void check_client_request(const ClientRequest& req) {
       FUZZ_CHECK(false, e.what());
     }
     FUZZ_CHECK(!n || *n >= 1, "level resolved to a count below 1");
+    // A numeric level means exactly that count, or is refused.
+    if (n && req.level.is_number_integer()) FUZZ_CHECK(req.level == *n, "numeric level misread");
   }
   if (req.context) check_reply_encodes(Json{{"id", req.id}, {"ok", true}, {"context", to_json(*req.context)}});
 }

@@ -40,9 +40,15 @@ std::string_view to_string(FsyncPolicy f) {
 }
 
 std::optional<int> resolve_consistency(const Json& level, int n) {
+  // Range-checked before narrowing: get<int>() of 4294967297 is 1, which
+  // would silently turn an absurd level into ONE.
+  if (level.is_number_unsigned()) {
+    const auto v = level.get<std::uint64_t>();
+    return v >= 1 && v <= 1'000'000 ? std::optional<int>(static_cast<int>(v)) : std::nullopt;
+  }
   if (level.is_number_integer()) {
-    int v = level.get<int>();
-    return v >= 1 ? std::optional<int>(v) : std::nullopt;
+    const auto v = level.get<std::int64_t>();
+    return v >= 1 && v <= 1'000'000 ? std::optional<int>(static_cast<int>(v)) : std::nullopt;
   }
   if (!level.is_string()) return std::nullopt;
   std::string s = level.get<std::string>();

@@ -126,7 +126,7 @@ TEST(PeerInput, UnknownPeerOpIsRefusedAndTheConnectionStaysUsable) {
 }
 
 TEST(PeerInput, DeeplyNestedFrameIsRefusedAndTheNodeKeepsServing) {
-  // Found by the client fuzzer's reply path: this frame used to overflow
+  // Found while writing the client fuzzer: this frame used to overflow
   // the node's stack when it copied the id, killing it.
   Cluster c(1, {{"n", 1}, {"r", 1}, {"w", 1}});
   Connection conn(c.port(0));
