@@ -13,7 +13,7 @@ if(MODE STREQUAL "build")
     message(FATAL_ERROR "clang++-14 is missing, so the libFuzzer targets cannot be built. "
                         "Install it with ci/install-deps.sh (Debian packages clang-14 and libclang-rt-14-dev).")
   endif()
-  set(args -S "${SRC}" -B "${OUT}" -DCMAKE_CXX_COMPILER=${CLANGXX} -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  set(args -S "${SRC}" -B "${OUT}" -DCMAKE_CXX_COMPILER=${CLANGXX})
   find_program(CCACHE ccache)
   if(CCACHE)
     list(APPEND args -DCMAKE_CXX_COMPILER_LAUNCHER=${CCACHE})
