@@ -1,5 +1,7 @@
 #include "faultline/node/hlc.h"
 
+#include "faultline/node/version.h"
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -18,11 +20,13 @@ namespace {
 // The next time after t. c is 32 bits and a peer's stamp may carry
 // c = 2^32 - 1: wrapping to 0 would put the clock behind that stamp (caught
 // by node/fuzz/peer_message_fuzz's HLC invariant), so carry into l instead,
-// one microsecond ahead. l is bounded by kMaxStampWall on input, so l + 1
-// cannot overflow; saturate anyway rather than rely on every caller.
+// one microsecond ahead. At kMaxStampWall it saturates instead: a stamp
+// above the bound would be written to disk and then refused by
+// record_from_json, making the key unreadable. Only a peer sending the
+// bound itself (2^62 µs, ~146,000 years) can get there.
 HlcTime tick(HlcTime t) {
   if (t.c < std::numeric_limits<std::uint32_t>::max()) return {t.l, t.c + 1};
-  if (t.l == std::numeric_limits<std::int64_t>::max()) return t;
+  if (t.l >= kMaxStampWall) return t;
   return {t.l + 1, 0};
 }
 }  // namespace

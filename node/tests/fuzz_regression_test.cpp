@@ -6,6 +6,8 @@
 #include "faultline/node/hlc.h"
 #include "faultline/node/protocol.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace faultline::node {
@@ -148,6 +150,13 @@ TEST(FuzzRegression, AbsurdStampsAndDotCountersAreRefused) {
     }
   }
   EXPECT_NO_THROW(record_from_json(Json::parse(R"([{"ts":[4611686018427387904,0,"n1"],"v":"x"}])")));
+  // The clock never steps past the bound, so whatever a node stamps stays
+  // readable (a stamp above it would make the key unreadable on disk).
+  HybridClock clock([] { return std::int64_t{0}; });
+  clock.update({kMaxStampWall, std::numeric_limits<std::uint32_t>::max()});
+  const HlcTime t = clock.now();
+  EXPECT_EQ(t.l, kMaxStampWall);
+  EXPECT_NO_THROW(record_from_json(Json::array({{{"ts", {t.l, t.c, "n1"}}, {"v", "x"}}})));
 }
 
 }  // namespace
