@@ -135,6 +135,7 @@ TEST(PeerInput, DeeplyNestedFrameIsRefusedAndTheNodeKeepsServing) {
   conn.send_raw(std::string{static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
                             static_cast<char>(n)} + body);
   const Json r = conn.reply();
+  ASSERT_TRUE(r.is_object()) << "no reply: the node died";
   EXPECT_EQ(r["error"], "bad_frame") << r.dump();
   EXPECT_TRUE(conn.closed_by_peer());
   EXPECT_EQ(c.call(0, {{"op", "ping"}})["ok"], true);
