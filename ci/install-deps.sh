@@ -19,6 +19,8 @@ PACKAGES=(
   libjemalloc-dev
   # tests
   googletest libgtest-dev libgmock-dev
+  # fuzzing (node/fuzz): libFuzzer and the sanitizer runtimes come with clang
+  clang-14 libclang-rt-14-dev
   # reports: Graphviz rendered in process
   libgraphviz-dev
   # faults: firewall, links, clock skew

@@ -39,24 +39,6 @@ std::string_view to_string(FsyncPolicy f) {
   return "?";
 }
 
-std::optional<int> resolve_consistency(const Json& level, int n) {
-  if (level.is_number_integer()) {
-    int v = level.get<int>();
-    return v >= 1 ? std::optional<int>(v) : std::nullopt;
-  }
-  if (!level.is_string()) return std::nullopt;
-  std::string s = level.get<std::string>();
-  for (auto& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (s == "ONE") return 1;
-  if (s == "QUORUM") return n / 2 + 1;
-  if (s == "ALL") return n;
-  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 6) {
-    int v = std::stoi(s);
-    return v >= 1 ? std::optional<int>(v) : std::nullopt;
-  }
-  return std::nullopt;
-}
-
 const Member& NodeConfig::self() const {
   for (const auto& m : members)
     if (m.id == node_id) return m;

@@ -1,6 +1,7 @@
 #include "faultline/node/coordinator.h"
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 #include <set>
 
@@ -349,7 +350,16 @@ Sibling Coordinator::stamp_new(const ClientRequest& req, const std::optional<Sta
     }
   }
   // ABD's "max + 1": above everything phase 1 saw, whatever our clock says.
-  if (after && !(*after < s.stamp)) s.stamp = {after->wall, after->logical + 1, self};
+  // A logical of 2^32 - 1 (a peer's stamp) carries into wall rather than
+  // wrapping below `after`; at kMaxStampWall it saturates (see hlc.cpp).
+  if (after && !(*after < s.stamp)) {
+    if (after->logical < std::numeric_limits<std::uint32_t>::max())
+      s.stamp = {after->wall, after->logical + 1, self};
+    else if (after->wall < kMaxStampWall)
+      s.stamp = {after->wall + 1, 0, self};
+    else
+      s.stamp = {after->wall, after->logical, self};
+  }
   return s;
 }
 

@@ -1,7 +1,10 @@
 #include "faultline/node/hlc.h"
 
+#include "faultline/node/version.h"
+
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 namespace faultline::node {
 
@@ -13,13 +16,28 @@ std::int64_t wall_clock_us() {
 
 HybridClock::HybridClock(PhysicalClock physical) : physical_(std::move(physical)) {}
 
+namespace {
+// The next time after t. c is 32 bits and a peer's stamp may carry
+// c = 2^32 - 1: wrapping to 0 would put the clock behind that stamp (caught
+// by node/fuzz/peer_message_fuzz's HLC invariant), so carry into l instead,
+// one microsecond ahead. At kMaxStampWall it saturates instead: a stamp
+// above the bound would be written to disk and then refused by
+// record_from_json, making the key unreadable. Only a peer sending the
+// bound itself (2^62 µs, ~146,000 years) can get there.
+HlcTime tick(HlcTime t) {
+  if (t.c < std::numeric_limits<std::uint32_t>::max()) return {t.l, t.c + 1};
+  if (t.l >= kMaxStampWall) return t;
+  return {t.l + 1, 0};
+}
+}  // namespace
+
 HlcTime HybridClock::now() {
   const std::int64_t pt = physical_();
   std::lock_guard lock(mu_);
   if (pt > last_.l) {
     last_ = {pt, 0};
   } else {
-    ++last_.c;  // physical clock stalled or went back: stay ahead logically
+    last_ = tick(last_);  // physical clock stalled or went back: stay ahead logically
   }
   return last_;
 }
@@ -29,11 +47,11 @@ void HybridClock::update(HlcTime seen) {
   std::lock_guard lock(mu_);
   const std::int64_t l = std::max({last_.l, seen.l, pt});
   if (l == last_.l && l == seen.l) {
-    last_.c = std::max(last_.c, seen.c) + 1;
+    last_ = tick({l, std::max(last_.c, seen.c)});
   } else if (l == last_.l) {
-    ++last_.c;
+    last_ = tick(last_);
   } else if (l == seen.l) {
-    last_ = {l, seen.c + 1};
+    last_ = tick(seen);
   } else {
     last_ = {l, 0};
   }

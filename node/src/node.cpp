@@ -66,15 +66,15 @@ struct Node::Impl {
   void dispatch(Json m, Server::Reply reply) {
     const Json id = m.contains("id") ? m["id"] : Json();
     try {
-      if (is_peer_message(m)) {
-        PeerRequest req = parse_peer_request(m, limits);
+      Request parsed = parse_request(m, limits);
+      if (auto* peer = std::get_if<PeerRequest>(&parsed)) {
         // Zombie: liveness probes are answered, data is not (the reply is
         // dropped and the caller times out), like a node whose disk hangs.
-        if (zombie.load() && req.op != PeerOp::kPing) return;
-        replica.handle(req, [reply](Json r) { reply(std::move(r), false); });
+        if (zombie.load() && peer->op != PeerOp::kPing) return;
+        replica.handle(*peer, [reply](Json r) { reply(std::move(r), false); });
         return;
       }
-      ClientRequest req = parse_client_request(m, limits);
+      ClientRequest& req = std::get<ClientRequest>(parsed);
       switch (req.op) {
         case ClientOp::kPing:
           reply(Json{{"id", req.id}, {"ok", true}, {"node", config.node_id}}, false);

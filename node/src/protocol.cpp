@@ -1,5 +1,7 @@
 #include "faultline/node/protocol.h"
 
+#include <algorithm>
+
 namespace faultline::node {
 
 using Json = nlohmann::json;
@@ -24,7 +26,35 @@ std::uint32_t decode_frame_length(const unsigned char* h) {
   return (std::uint32_t{h[0]} << 24) | (std::uint32_t{h[1]} << 16) | (std::uint32_t{h[2]} << 8) | std::uint32_t{h[3]};
 }
 
+std::size_t json_nesting_depth(std::string_view text, std::size_t cap) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char ch : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > cap) return deepest;
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 Json parse_frame_body(std::string_view body) {
+  // Checked before parsing: the parser itself copes, but every later copy or
+  // dump of a deep value recurses once per level.
+  if (json_nesting_depth(body, kMaxJsonDepth) > kMaxJsonDepth)
+    throw ProtocolError(errc::kBadFrame,
+                        "frame body nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+                        true);
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw ProtocolError(errc::kBadFrame, "frame body is not valid JSON", true);
   if (!j.is_object()) throw ProtocolError(errc::kBadFrame, "frame body is not a JSON object", true);
@@ -168,6 +198,11 @@ PeerRequest parse_peer_request(const Json& m, const Limits& limits) {
   }
   check_record(req.record, limits);
   return req;
+}
+
+Request parse_request(const Json& m, const Limits& limits) {
+  if (is_peer_message(m)) return parse_peer_request(m, limits);
+  return parse_client_request(m, limits);
 }
 
 Json make_peer_request(PeerOp op, const std::string& from, const std::string& key, const Record* record,

@@ -117,9 +117,10 @@ VersionVector vv_from_json(const Json& j) {
   if (!j.is_object()) throw std::invalid_argument("version vector: expected an object");
   VersionVector vv;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!it.value().is_number_unsigned() && !it.value().is_number_integer())
+    if (!it.value().is_number_integer())
       throw std::invalid_argument("version vector: counters are non-negative integers");
-    if (it.value().is_number_integer() && it.value().get<std::int64_t>() < 0)
+    // Unsigned first: a counter above 2^63 - 1 is valid, not negative.
+    if (!it.value().is_number_unsigned() && it.value().get<std::int64_t>() < 0)
       throw std::invalid_argument("version vector: negative counter");
     vv[it.key()] = it.value().get<std::uint64_t>();
   }
@@ -151,12 +152,19 @@ Record record_from_json(const Json& j) {
       if (!ts.is_array() || ts.size() != 3) throw std::invalid_argument("record: ts is [wall, logical, node]");
       if (!ts[0].is_number_integer() || !ts[1].is_number_unsigned() || ts[1].get<std::uint64_t>() > 0xffffffffULL)
         throw std::invalid_argument("record: ts wall and logical must be integers, logical >= 0");
+      // Unsigned first: a wall above 2^63 - 1 would read back negative.
+      const bool wall_ok = ts[0].is_number_unsigned()
+                               ? ts[0].get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxStampWall)
+                               : ts[0].get<std::int64_t>() >= -kMaxStampWall && ts[0].get<std::int64_t>() <= kMaxStampWall;
+      if (!wall_ok) throw std::invalid_argument("record: ts wall out of range (|wall| <= 2^62 microseconds)");
       s.stamp = {ts[0].get<std::int64_t>(), ts[1].get<std::uint32_t>(), ts[2].get<std::string>()};
       if (js.contains("v")) s.value = js["v"].get<std::string>();
       if (js.contains("dot")) {
         const Json& d = js["dot"];
         if (!d.is_array() || d.size() != 2 || !d[1].is_number_unsigned())
           throw std::invalid_argument("record: dot is [node, counter >= 0]");
+        if (d[1].get<std::uint64_t>() > kMaxDotCounter)
+          throw std::invalid_argument("record: dot counter out of range (<= 2^62)");
         s.dot = {d[0].get<std::string>(), d[1].get<std::uint64_t>()};
         s.context = vv_from_json(js.value("ctx", Json::object()));
       }

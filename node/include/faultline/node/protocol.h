@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,11 @@ namespace faultline::node {
 // Bumped on any incompatible change to peer messages. Peers must match exactly.
 inline constexpr int kPeerProtocolVersion = 1;
 inline constexpr std::size_t kFrameHeaderBytes = 4;
+// Deepest [ / { nesting a frame body may have. Real messages need 4
+// (message > record > sibling > ctx). nlohmann::json copies and prints values
+// recursively, so without a bound a ~200 KB frame of nested arrays in "id"
+// overflowed the stack of whichever node received it.
+inline constexpr std::size_t kMaxJsonDepth = 32;
 
 struct Limits {
   std::uint32_t max_frame_bytes = 4u << 20;
@@ -66,8 +72,13 @@ struct ProtocolError : std::runtime_error {
 std::string encode_frame(const nlohmann::json& message);
 // Big-endian length from a 4-byte header.
 std::uint32_t decode_frame_length(const unsigned char* header);
-// Parses a frame body; throws ProtocolError(kBadFrame) unless it is a JSON object.
+// Parses a frame body; throws ProtocolError(kBadFrame, close) unless it is
+// a JSON object nested at most kMaxJsonDepth deep.
 nlohmann::json parse_frame_body(std::string_view body);
+// Deepest array/object nesting in a JSON text (strings skipped), counted
+// without recursion; stops counting past `cap`. Garbage in, some number out:
+// the parser judges validity.
+std::size_t json_nesting_depth(std::string_view text, std::size_t cap);
 
 // Incremental decoder for a byte stream (used by tests and fuzzing; the
 // server reads header and body with Asio directly). Throws ProtocolError on
@@ -116,6 +127,12 @@ struct PeerRequest {
 bool is_peer_message(const nlohmann::json& message);
 // Throws ProtocolError (kProtocolVersion with close for a version mismatch).
 PeerRequest parse_peer_request(const nlohmann::json& message, const Limits& limits);
+// One frame as the node's dispatcher sees it: "op" starting with "peer." is
+// a peer request (version checked first), anything else a client request.
+// Pure, so the fuzz targets in node/fuzz/ exercise exactly the server's path.
+using Request = std::variant<ClientRequest, PeerRequest>;
+Request parse_request(const nlohmann::json& message, const Limits& limits);
+
 nlohmann::json make_peer_request(PeerOp op, const std::string& from, const std::string& key,
                                  const Record* record = nullptr, const std::string& owner = "");
 

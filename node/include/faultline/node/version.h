@@ -34,6 +34,14 @@
 
 namespace faultline::node {
 
+// Bounds record_from_json enforces on what it reads from peers and disk.
+// Real walls are microseconds since 1970 (~2^50) and dot counters start from
+// them, so 2^62 is far beyond any real value yet leaves the HLC and the dot
+// counter room to step past any stamp they observe without overflowing
+// (an unbounded peer stamp once made the HLC wrap and go backwards).
+inline constexpr std::int64_t kMaxStampWall = std::int64_t{1} << 62;
+inline constexpr std::uint64_t kMaxDotCounter = std::uint64_t{1} << 62;
+
 // Total order for lww; compares (wall, logical, node).
 struct Stamp {
   std::int64_t wall = 0;       // microseconds (wall clock or HLC l)
