@@ -68,9 +68,9 @@ nlohmann::json node_config(const std::string& preset, const nlohmann::json& stor
   return c;
 }
 
-void validate_store_config(const std::string& preset, const nlohmann::json& store_opts) {
+void validate_store_config(const std::string& preset, const nlohmann::json& store_opts, int nodes) {
   std::vector<NodeAddress> members;
-  for (int i = 1; i <= 3; ++i) members.push_back({"n" + std::to_string(i), "127.0.0.1", 7000 + i});
+  for (int i = 1; i <= nodes; ++i) members.push_back({"n" + std::to_string(i), "127.0.0.1", 7000 + i});
   node_config(preset, store_opts, members, members[0], "/nonexistent");
 }
 

@@ -30,8 +30,9 @@ nlohmann::json node_config(const std::string& preset, const nlohmann::json& stor
                            const std::vector<NodeAddress>& members, const NodeAddress& self,
                            const std::filesystem::path& data_dir);
 
-// Checks preset and options without a cluster (a stand-in member list).
-void validate_store_config(const std::string& preset, const nlohmann::json& store_opts);
+// Checks preset and options for a cluster of `nodes` members before any
+// exists (stand-in addresses), so e.g. N=3 on 2 nodes is refused up front.
+void validate_store_config(const std::string& preset, const nlohmann::json& store_opts, int nodes);
 
 // The last `lines` lines of a log file, for error messages.
 std::string log_tail(const std::filesystem::path& path, int lines = 20);

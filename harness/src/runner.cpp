@@ -186,9 +186,10 @@ std::string validate(RunConfig& c) {
     return "--store-preset '" + c.store_preset + "' is not one of: " + join(presets, ", ");
   }
   try {
-    validate_store_config(c.store_preset, parse_store_opts(c.store_opts));
+    validate_store_config(c.store_preset, parse_store_opts(c.store_opts), c.nodes);
   } catch (const std::invalid_argument& e) {
-    return e.what();
+    return std::string(e.what()) + " (with --nodes " + std::to_string(c.nodes) + ", --store-preset " +
+           c.store_preset + ")";
   }
   if (c.node_binary.empty()) c.node_binary = find_node_binary();
   if (c.node_binary.empty()) {

@@ -41,6 +41,7 @@ TEST(RunConfig, BadValuesNameTheFlag) {
   };
   expect_refused(with([](RunConfig& x) { x.nodes = 0; }), "--nodes");
   expect_refused(with([](RunConfig& x) { x.nodes = 1000; }), "--nodes");
+  expect_refused(with([](RunConfig& x) { x.nodes = 2; }), "replication factor 3 exceeds 2 members");
   expect_refused(with([](RunConfig& x) { x.backend = "docker"; }), "--backend 'docker'");
   expect_refused(with([](RunConfig& x) { x.workload = "bank"; }), "--workload 'bank'");
   expect_refused(with([](RunConfig& x) { x.nemesis = {"partition"}; }), "--nemesis 'partition'");
@@ -53,6 +54,14 @@ TEST(RunConfig, BadValuesNameTheFlag) {
   expect_refused(with([](RunConfig& x) { x.store_opts = {"preset=r1w1"}; }), "--store-preset");
   expect_refused(with([](RunConfig& x) { x.store_opts = {"no_such_knob=1"}; }), "no_such_knob");
   expect_refused(with([](RunConfig& x) { x.store_opts = {"fsync=sometimes"}; }), "fsync");
+}
+
+TEST(RunConfig, FewerNodesThanTheReplicationFactorNeedASmallerN) {
+  RunConfig c;
+  c.backend = "local";
+  c.nodes = 1;
+  c.store_opts = {"n=1"};
+  EXPECT_EQ(why(c), "");
 }
 
 TEST(RunConfig, StoreOptionsOfTheRightTypeAreAccepted) {

@@ -60,6 +60,7 @@ TEST(RunCommand, BadFlagsAreRefusedBeforeAnythingStarts) {
       {{"--workload", "bank"}, "--workload 'bank'"},
       {{"--backend", "docker"}, "--backend 'docker'"},
       {{"--time-limit", "abc"}, "time-limit"},
+      {{"--nodes", "2"}, "replication factor 3 exceeds 2 members"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"run", "--out", out};
@@ -159,6 +160,28 @@ TEST(RunCommand, InterruptedRunTearsDownAndStoresWhatItRecorded) {
   EXPECT_EQ(results["interrupted"], true);
   const std::string run_id = read_json(run_dir / "config.json")["run_id"];
   EXPECT_EQ(netns_list().find("faultline-" + run_id), std::string::npos) << netns_list();
+}
+
+// A node that cannot start fails the run with its output in the message,
+// and the run is stored as an error.
+TEST(RunCommand, ANodeThatFailsToStartFailsTheRunWithItsLogTail) {
+  TestDir dir("run-badnode");
+  const fs::path script = dir.path() / "broken-node";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\necho 'broken-node: cannot open the database (on purpose)' >&2\nexit 3\n";
+  }
+  fs::permissions(script, fs::perms::owner_all);
+  const std::string out = (dir.path() / "store").string();
+  RunResult r = run_faultline({"run", "--backend", "local", "--nodes", "3", "--time-limit", "5", "--node-binary",
+                               script.string(), "--out", out});
+  EXPECT_EQ(r.exit_code, 255) << r.out << r.err;
+  EXPECT_NE(r.err.find("exited during start-up"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cannot open the database (on purpose)"), std::string::npos) << r.err;
+  const json results = read_json(fs::canonical(fs::path(out) / "latest") / "results.json");
+  EXPECT_EQ(results["verdict"], "error");
+  RunResult runs = run_faultline({"runs", "--out", out, "--verdict", "error", "--json"});
+  EXPECT_NE(runs.out.find("\"verdict\":\"error\""), std::string::npos) << runs.out;
 }
 
 // Each client's sequence of operations is a function of the seed.
