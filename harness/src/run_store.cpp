@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <SQLiteCpp/VariadicBind.h>
 
 namespace faultline::harness {
 namespace fs = std::filesystem;
@@ -129,19 +130,9 @@ fs::path RunStore::begin(RunRecord& record) {
   SQLite::Statement q(db,
                       "INSERT INTO runs (id, test_name, started_at, dir, workload, preset, nemesis, backend, "
                       "commit_id, nodes, seed, config, verdict, anomalies) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'{}')");
-  q.bind(1, record.id);
-  q.bind(2, record.test_name);
-  q.bind(3, record.started_at);
-  q.bind(4, record.dir);
-  q.bind(5, record.workload);
-  q.bind(6, record.preset);
-  q.bind(7, record.nemesis);
-  q.bind(8, record.backend);
-  q.bind(9, record.commit);
-  q.bind(10, record.nodes);
-  q.bind(11, static_cast<std::int64_t>(record.seed));
-  q.bind(12, record.config.dump());
-  q.bind(13, record.verdict);
+  SQLite::bind(q, record.id, record.test_name, record.started_at, record.dir, record.workload, record.preset,
+               record.nemesis, record.backend, record.commit, record.nodes, static_cast<std::int64_t>(record.seed),
+               record.config.dump(), record.verdict);
   q.exec();
   return dir;
 }
@@ -151,15 +142,8 @@ void RunStore::finish(const RunRecord& record) {
   SQLite::Statement q(db,
                       "UPDATE runs SET verdict=?, anomalies=?, anomaly_count=?, ops_ok=?, ops_fail=?, ops_info=?, "
                       "duration_s=?, error=? WHERE id=?");
-  q.bind(1, record.verdict);
-  q.bind(2, record.anomalies.dump());
-  q.bind(3, record.anomaly_count);
-  q.bind(4, record.ops_ok);
-  q.bind(5, record.ops_fail);
-  q.bind(6, record.ops_info);
-  q.bind(7, record.duration_s);
-  q.bind(8, record.error);
-  q.bind(9, record.id);
+  SQLite::bind(q, record.verdict, record.anomalies.dump(), record.anomaly_count, record.ops_ok, record.ops_fail,
+               record.ops_info, record.duration_s, record.error, record.id);
   if (q.exec() != 1) throw std::runtime_error("run store: run " + record.id + " is not indexed");
 }
 
