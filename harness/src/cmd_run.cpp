@@ -66,6 +66,10 @@ void add_run_command(CLI::App& app, int* exit_code) {
       if (rank(code) > rank(worst)) worst = code;
       std::cout << verdict_word(o) << "  run " << o.run_id << "  " << o.dir.string() << "\n" << std::flush;
       if (o.error) std::cerr << "faultline run: " << o.message << "\n";
+      if (o.interrupted) {
+        if (i + 1 < config.test_count) std::cerr << "faultline run: interrupted; the remaining runs are skipped\n";
+        break;
+      }
       // Later runs reuse the seed sequence deterministically: seed, seed+1, ...
       config.seed += 1;
     }

@@ -351,6 +351,7 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   } catch (const std::exception& e) {
     outcome.error = true;
     outcome.message = e.what();
+    if (g_signalled.load()) interrupted = true;
     if (writer) writer->close();
   }
 
@@ -376,6 +377,7 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   rec.ops_fail = stats.fail.load();
   rec.ops_info = stats.info.load();
   if (interrupted) results["interrupted"] = true;
+  outcome.interrupted = interrupted;
 
   if (!outcome.error) {
     try {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <chrono>
 #include <filesystem>
@@ -146,7 +147,7 @@ TEST(RunCommand, InterruptedRunTearsDownAndStoresWhatItRecorded) {
   const fs::path out = dir.path() / "store";
   namespace bp = boost::process;
   bp::child run(faultline::testing::faultline_binary(),
-                bp::args({"run", "--nodes", "3", "--time-limit", "60", "--out", out.string()}),
+                bp::args({"run", "--nodes", "3", "--time-limit", "60", "--test-count", "3", "--out", out.string()}),
                 bp::std_out > (dir.path() / "run.out").string(), bp::std_err > (dir.path() / "run.err").string());
   const fs::path run_dir = wait_for_history(out, 5000);
   ASSERT_FALSE(run_dir.empty()) << faultline::testing::slurp((dir.path() / "run.err").string());
@@ -160,6 +161,8 @@ TEST(RunCommand, InterruptedRunTearsDownAndStoresWhatItRecorded) {
   EXPECT_EQ(results["interrupted"], true);
   const std::string run_id = read_json(run_dir / "config.json")["run_id"];
   EXPECT_EQ(netns_list().find("faultline-" + run_id), std::string::npos) << netns_list();
+  RunResult runs = run_faultline({"runs", "--out", out.string(), "--json"});
+  EXPECT_EQ(std::count(runs.out.begin(), runs.out.end(), '\n'), 1) << "an interrupt ends --test-count too:\n" << runs.out;
 }
 
 // A node that cannot start fails the run with its output in the message,

@@ -52,6 +52,7 @@ struct RunOutcome {
   check::Validity verdict = check::Validity::kUnknown;
   bool error = false;        // the run itself failed (a node did not start, a step timed out)
   std::string message;       // the reason when error
+  bool interrupted = false;  // SIGINT/SIGTERM cut the run short
   std::filesystem::path dir; // where the run is stored
   std::string run_id;
 };
