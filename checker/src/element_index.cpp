@@ -2,20 +2,9 @@
 
 #include <algorithm>
 
+#include "mix64.h"
+
 namespace faultline::check::detail {
-namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-  // splitmix64's finalizer: consecutive values land far apart.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-}  // namespace
 
 ElementIndex::ElementIndex(std::vector<std::int64_t> values) : sorted_(std::move(values)) {
   std::sort(sorted_.begin(), sorted_.end());
@@ -39,7 +28,7 @@ ElementIndex::ElementIndex(std::vector<std::int64_t> values) : sorted_(std::move
   slot_value_.assign(slots, 0);
   slot_id_.assign(slots, -1);
   for (std::size_t i = 0; i < n; ++i) {
-    std::uint64_t s = mix(static_cast<std::uint64_t>(sorted_[i])) & mask_;
+    std::uint64_t s = mix64(static_cast<std::uint64_t>(sorted_[i])) & mask_;
     while (slot_id_[s] != -1) s = (s + 1) & mask_;
     slot_value_[s] = sorted_[i];
     slot_id_[s] = static_cast<std::int32_t>(i);
@@ -48,7 +37,7 @@ ElementIndex::ElementIndex(std::vector<std::int64_t> values) : sorted_(std::move
 
 std::int32_t ElementIndex::find_hashed(std::int64_t v) const {
   if (slot_id_.empty()) return -1;
-  std::uint64_t s = mix(static_cast<std::uint64_t>(v)) & mask_;
+  std::uint64_t s = mix64(static_cast<std::uint64_t>(v)) & mask_;
   while (slot_id_[s] != -1) {
     if (slot_value_[s] == v) return slot_id_[s];
     s = (s + 1) & mask_;

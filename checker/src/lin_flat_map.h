@@ -8,16 +8,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "mix64.h"
+
 namespace faultline::check::lin {
 
-inline std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+using detail::mix64;
 
 class FlatMap64 {
  public:
