@@ -1,5 +1,6 @@
 #include "faultline/workloads/etcd_client.h"
 #include "host_port.h"
+#include "io_deadline.h"
 
 #include <array>
 #include <stdexcept>
@@ -113,16 +114,9 @@ struct EtcdClient::Impl {
     buffer.clear();
   }
 
-  // As in KvClient: run the I/O until `done` or the deadline; on the
-  // deadline close the socket and drain the cancelled handlers.
+  // See run_until_done (io_deadline.h).
   bool run(const bool& done, std::chrono::steady_clock::time_point deadline) {
-    io.restart();
-    io.run_until(deadline);
-    if (done) return true;
-    close();
-    io.restart();
-    io.run();
-    return false;
+    return run_until_done(io, done, deadline, [this] { close(); });
   }
 
   // One POST of a JSON body; the answer's status and parsed JSON body, or an

@@ -1,5 +1,6 @@
 #include "faultline/workloads/kv_client.h"
 #include "host_port.h"
+#include "io_deadline.h"
 
 #include <array>
 #include <ostream>
@@ -67,16 +68,9 @@ struct KvClient::Impl {
     socket.close(ignored);
   }
 
-  // Runs the I/O until `done` or the deadline; on the deadline closes the
-  // socket and drains the cancelled handlers. Returns whether done.
+  // See run_until_done (io_deadline.h).
   bool run(const bool& done, std::chrono::steady_clock::time_point deadline) {
-    io.restart();
-    io.run_until(deadline);
-    if (done) return true;
-    close();
-    io.restart();
-    io.run();
-    return false;
+    return run_until_done(io, done, deadline, [this] { close(); });
   }
 };
 
