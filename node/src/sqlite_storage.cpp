@@ -113,19 +113,12 @@ class SqliteStorage final : public Storage {
 
   Record get(const std::string& key) override {
     if (auto hit = cache_.find(key)) return *hit;
-    ReaderLease r(*this);
-    try {
+    return with_reader([&](Reader& r) {
       const auto gen = cache_.generation();
-      Record rec = read_record(r->kv, key);
+      Record rec = read_record(r.kv, key);
       cache_.fill(key, rec, gen);
       return rec;
-    } catch (const SQLite::Exception& e) {
-      r.discard();
-      throw StorageError(std::string("read failed: ") + e.what());
-    } catch (...) {
-      r.discard();
-      throw;
-    }
+    });
   }
 
   Record get_with_hints(const std::string& key) override {
@@ -133,22 +126,15 @@ class SqliteStorage final : public Storage {
     // hint_count_ rises before a hint's write is acknowledged, so an acked
     // hint is never skipped.
     if (hint_count_.load() == 0) return get(key);
-    ReaderLease r(*this);
-    try {
-      Record rec = read_record(r->kv, key);
-      SQLite::Statement& q = r->hints_by_key;
+    return with_reader([&](Reader& r) {
+      Record rec = read_record(r.kv, key);
+      SQLite::Statement& q = r.hints_by_key;
       q.bind(1, key);
       while (q.executeStep())
         rec = merge(rec, record_from_json(Json::parse(q.getColumn(0).getString())), opts_.versioning);
       q.reset();
       return rec;
-    } catch (const SQLite::Exception& e) {
-      r.discard();
-      throw StorageError(std::string("read failed: ") + e.what());
-    } catch (...) {
-      r.discard();
-      throw;
-    }
+    });
   }
 
   std::vector<std::string> hint_owners() override {
@@ -266,6 +252,7 @@ class SqliteStorage final : public Storage {
       s_.readers_.push_back(std::move(r_));
     }
     Reader* operator->() { return r_.get(); }
+    Reader& operator*() { return *r_; }
     // After an error the statements may be mid-step: do not reuse them.
     void discard() { r_.reset(); }
 
@@ -273,6 +260,23 @@ class SqliteStorage final : public Storage {
     SqliteStorage& s_;
     std::unique_ptr<Reader> r_;
   };
+
+  // Runs `read` on a leased read connection. After an error its statements
+  // may be mid-step, so the connection is dropped instead of returned, and
+  // SQLite errors become StorageError.
+  template <class Read>
+  Record with_reader(Read&& read) {
+    ReaderLease r(*this);
+    try {
+      return read(*r);
+    } catch (const SQLite::Exception& e) {
+      r.discard();
+      throw StorageError(std::string("read failed: ") + e.what());
+    } catch (...) {
+      r.discard();
+      throw;
+    }
+  }
 
   void enqueue(Job job) {
     {
