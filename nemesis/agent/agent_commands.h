@@ -1,0 +1,34 @@
+// The subcommands of faultline-agent. Each fault that needs to act inside a
+// namespace contributes one Command: `add` registers its CLI11 subcommand and
+// flags, `run` does the work once parsing succeeded.
+#ifndef FAULTLINE_NEMESIS_AGENT_COMMANDS_H_
+#define FAULTLINE_NEMESIS_AGENT_COMMANDS_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace faultline::nemesis::agent {
+
+struct Command {
+  std::string name;
+  std::function<CLI::App*(CLI::App&)> register_flags;  // returns the subcommand
+  std::function<int()> run;
+  CLI::App* sub = nullptr;
+
+  void add(CLI::App& app) { sub = register_flags(app); }
+  bool selected() const { return sub != nullptr && sub->parsed(); }
+};
+
+// One per fault; defined in agent_<fault>.cpp.
+Command version_command();
+
+inline std::vector<Command> all_commands() {
+  return {version_command()};
+}
+
+}  // namespace faultline::nemesis::agent
+
+#endif  // FAULTLINE_NEMESIS_AGENT_COMMANDS_H_
