@@ -85,18 +85,9 @@ std::string CommandResult::describe() const {
   return line.empty() ? what : what + ": " + line;
 }
 
-CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options) {
-  CommandResult result;
-  if (argv.empty()) {
-    result.output = "empty command";
-    return result;
-  }
-  std::optional<std::string> program = find_program(argv[0]);
-  if (!program) {
-    result.output = argv[0] + ": not found in PATH or the sbin directories";
-    return result;
-  }
-
+SpawnedChild spawn_child(const std::string& program, const std::vector<std::string>& argv,
+                         const std::vector<std::pair<std::string, std::string>>& extra_env) {
+  SpawnedChild child;
   // Everything the child needs is built before fork(): between fork and exec
   // the child only makes async-signal-safe calls.
   std::map<std::string, std::string> env;
@@ -105,7 +96,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
     std::size_t eq = entry.find('=');
     if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
   }
-  for (const auto& [key, value] : options.env) env[key] = value;
+  for (const auto& [key, value] : extra_env) env[key] = value;
   std::vector<std::string> env_strings;
   env_strings.reserve(env.size());
   for (const auto& [key, value] : env) env_strings.push_back(key + "=" + value);
@@ -119,24 +110,24 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
 
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) {
-    result.output = std::string("pipe: ") + std::strerror(errno);
-    return result;
+    child.error = std::string("pipe: ") + std::strerror(errno);
+    return child;
   }
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t pid = ::fork();
   if (pid < 0) {
-    result.output = std::string("fork: ") + std::strerror(errno);
+    child.error = std::string("fork: ") + std::strerror(errno);
     ::close(out[0]);
     ::close(out[1]);
     if (devnull >= 0) ::close(devnull);
-    return result;
+    return child;
   }
   if (pid == 0) {
     ::setpgid(0, 0);  // so a timeout kills whatever the program started, too
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(out[1], STDERR_FILENO);
-    ::execve(program->c_str(), argp.data(), envp.data());
+    ::execve(program.c_str(), argp.data(), envp.data());
     const char msg[] = "exec failed\n";
     [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
     ::_exit(127);
@@ -144,6 +135,30 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
   ::setpgid(pid, pid);  // also from here, so the group exists before any kill
   ::close(out[1]);
   if (devnull >= 0) ::close(devnull);
+  child.pid = pid;
+  child.output_fd = out[0];
+  return child;
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options) {
+  CommandResult result;
+  if (argv.empty()) {
+    result.output = "empty command";
+    return result;
+  }
+  std::optional<std::string> program = find_program(argv[0]);
+  if (!program) {
+    result.output = argv[0] + ": not found in PATH or the sbin directories";
+    return result;
+  }
+
+  SpawnedChild child = spawn_child(*program, argv, options.env);
+  if (!child.error.empty()) {
+    result.output = child.error;
+    return result;
+  }
+  const pid_t pid = child.pid;
+  const int output = child.output_fd;
   result.started = true;
 
   const auto deadline = Clock::now() + options.timeout;
@@ -155,11 +170,11 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
       result.timed_out = true;
       break;
     }
-    pollfd pfd{out[0], POLLIN, 0};
+    pollfd pfd{output, POLLIN, 0};
     int rc = ::poll(&pfd, 1, left);
     if (rc < 0 && errno == EINTR) continue;
     if (rc <= 0) continue;  // timeout is caught at the top of the loop
-    ssize_t n = ::read(out[0], buf, sizeof buf);
+    ssize_t n = ::read(output, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       eof = true;
@@ -168,7 +183,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
     std::size_t room = options.max_output > result.output.size() ? options.max_output - result.output.size() : 0;
     result.output.append(buf, std::min<std::size_t>(room, static_cast<std::size_t>(n)));
   }
-  ::close(out[0]);
+  ::close(output);
 
   int status = 0;
   if (result.timed_out) {

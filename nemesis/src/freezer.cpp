@@ -1,5 +1,8 @@
 #include "faultline/nemesis/freezer.h"
 
+#include <dirent.h>
+#include <signal.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,6 +97,7 @@ Status FreezerCgroup::create(const FreezerHierarchy& hierarchy, const std::strin
     return Status::failure(why, err == EROFS);
   }
   path_ = path;
+  root_ = hierarchy.mount_point;
   version_ = hierarchy.version;
   if (version_ == CgroupVersion::v2 && ::access((path_ + "/cgroup.freeze").c_str(), F_OK) != 0) {
     Status st = Status::failure("no cgroup.freeze in " + path_ + " (cgroup v2 freezer needs Linux 5.2+)", true);
@@ -104,9 +108,33 @@ Status FreezerCgroup::create(const FreezerHierarchy& hierarchy, const std::strin
   return Status::success();
 }
 
+Status FreezerCgroup::adopt(const FreezerHierarchy& hierarchy, const std::string& name) {
+  if (!path_.empty()) return Status::failure("freezer cgroup already created at " + path_);
+  const std::string path = hierarchy.mount_point + "/" + name;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Status::failure("no cgroup at " + path);
+  path_ = path;
+  root_ = hierarchy.mount_point;
+  version_ = hierarchy.version;
+  return Status::success();
+}
+
 Status FreezerCgroup::add(pid_t pid) {
   if (path_.empty()) return Status::failure("freezer cgroup not created");
   return write_file(path_ + "/cgroup.procs", std::to_string(pid));
+}
+
+Status FreezerCgroup::release_all() {
+  if (path_.empty()) return Status::failure("freezer cgroup not created");
+  std::istringstream procs(read_file(path_ + "/cgroup.procs"));
+  std::string pid;
+  Status result = Status::success();
+  while (procs >> pid) {
+    Status st = write_file(root_ + "/cgroup.procs", pid);
+    // A process that exited meanwhile is gone from the group anyway.
+    if (!st && ::kill(std::stoi(pid), 0) == 0) result = st;
+  }
+  return result;
 }
 
 Status FreezerCgroup::wait_state(bool frozen, std::chrono::milliseconds timeout) {
@@ -162,6 +190,34 @@ Status FreezerCgroup::destroy(std::chrono::milliseconds timeout) {
   }
   path_.clear();
   return Status::success();
+}
+
+std::vector<std::string> remove_freezer_groups(const FreezerHierarchy& hierarchy, const std::string& prefix,
+                                               std::vector<std::string>* errors) {
+  std::vector<std::string> removed;
+  if (prefix.empty()) return removed;  // never sweep every group on the machine
+  DIR* dir = ::opendir(hierarchy.mount_point.c_str());
+  if (dir == nullptr) return removed;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(dir)) {
+    std::string name = e->d_name;
+    if (e->d_type == DT_DIR && name.rfind(prefix, 0) == 0) names.push_back(name);
+  }
+  ::closedir(dir);
+  for (const auto& name : names) {
+    const std::string path = hierarchy.mount_point + "/" + name;
+    FreezerCgroup group;
+    Status st = group.adopt(hierarchy, name);
+    if (st) st = group.thaw();
+    if (st) st = group.release_all();
+    if (st) st = group.destroy();
+    if (st) {
+      removed.push_back("freezer cgroup " + path);
+    } else if (errors != nullptr) {
+      errors->push_back("freezer cgroup " + path + ": " + st.error);
+    }
+  }
+  return removed;
 }
 
 }  // namespace faultline::nemesis

@@ -3,6 +3,8 @@
 #ifndef FAULTLINE_NEMESIS_COMMAND_H_
 #define FAULTLINE_NEMESIS_COMMAND_H_
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -35,6 +37,18 @@ struct CommandResult {
 
 // argv[0] may be a bare name (looked up with find_program) or a path.
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options = {});
+
+// A forked and exec'd child in its own process group, stdin from /dev/null,
+// stdout and stderr into one pipe (output_fd, close-on-exec). `error` says
+// why nothing was started. The building block of run_command and
+// BackgroundCommand (background.h).
+struct SpawnedChild {
+  pid_t pid = -1;
+  int output_fd = -1;
+  std::string error;
+};
+SpawnedChild spawn_child(const std::string& program, const std::vector<std::string>& argv,
+                         const std::vector<std::pair<std::string, std::string>>& extra_env);
 
 // Looks `name` up in $PATH and then the sbin directories a non-login root
 // shell may lack (/usr/local/sbin, /usr/sbin, /sbin).

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "faultline/nemesis/status.h"
 
@@ -36,6 +37,8 @@ class FreezerCgroup {
 
   // mkdir <hierarchy>/<name>.
   Status create(const FreezerHierarchy& hierarchy, const std::string& name);
+  // Takes over an existing group (one a crashed controller left behind).
+  Status adopt(const FreezerHierarchy& hierarchy, const std::string& name);
   Status add(pid_t pid);
   // Returns once the kernel reports the group fully frozen / thawed.
   Status freeze(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
@@ -44,14 +47,25 @@ class FreezerCgroup {
   // moved) first, or the kernel refuses with EBUSY, retried until `timeout`.
   Status destroy(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
+  // Moves every process of the group back to the hierarchy's root, so the
+  // group can be destroyed while they go on running.
+  Status release_all();
+
   const std::string& path() const { return path_; }
   CgroupVersion version() const { return version_; }
 
  private:
   Status wait_state(bool frozen, std::chrono::milliseconds timeout);
   std::string path_;
+  std::string root_;
   CgroupVersion version_ = CgroupVersion::v1;
 };
+
+// After a controller crash: thaws every cgroup directly under the hierarchy
+// whose name starts with `prefix`, moves its processes to the root and
+// removes it. Returns one line per group removed; errors go to `errors`.
+std::vector<std::string> remove_freezer_groups(const FreezerHierarchy& hierarchy, const std::string& prefix,
+                                               std::vector<std::string>* errors);
 
 }  // namespace faultline::nemesis
 

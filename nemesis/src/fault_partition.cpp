@@ -1,0 +1,84 @@
+// partition: a grudge of a random topology applied as drop rules inside each
+// node's network namespace (firewall.h).
+#include <map>
+
+#include "faultline/nemesis/firewall.h"
+#include "faultline/nemesis/grudge.h"
+#include "faults.h"
+
+namespace faultline::nemesis {
+namespace {
+
+class PartitionFault final : public Fault {
+ public:
+  PartitionFault(NodeControl& control, const NemesisOptions& options)
+      : control_(control), options_(options), tool_(detect_firewall_tool()) {}
+
+  std::string name() const override { return "partition"; }
+
+  FaultWindow start(std::mt19937_64& rng) override {
+    std::vector<std::string> names = node_names(control_);
+    std::vector<std::string> topologies;
+    for (const auto& t : partition_topologies())
+      if (names.size() >= 3 || (t != "bridge" && t != "majorities-ring")) topologies.push_back(t);
+    const std::string topology = pick(topologies, rng);
+    const Grudge grudge = make_grudge(topology, names, rng);
+    std::map<std::string, std::string> ip;
+    for (const auto& n : control_.nodes()) ip[n.name] = n.ip;
+    FaultWindow w;
+    try {
+      for (const auto& [node, drops] : grudge) {
+        if (drops.empty()) continue;
+        std::vector<std::string> sources;
+        for (const auto& d : drops) sources.push_back(ip.at(d));
+        for (const auto& argv : drop_commands(tool_, sources)) run_in_node(control_, node, argv);
+        w.nodes.push_back(node);
+      }
+    } catch (...) {
+      heal_all();
+      throw;
+    }
+    active_ = w.nodes;
+    w.params = {{"topology", topology},
+                {"grudge", grudge_to_json(grudge)},
+                {"mechanism", tool_ == FirewallTool::nft ? "nftables" : "iptables"}};
+    return w;
+  }
+
+  nlohmann::json stop() override {
+    std::vector<std::string> errors;
+    for (const auto& node : active_) heal(node, errors);
+    active_.clear();
+    if (!errors.empty()) throw FaultError(errors.front());
+    return nlohmann::json::object();
+  }
+
+  std::vector<std::string> heal_all() override {
+    std::vector<std::string> errors;
+    for (const auto& node : node_names(control_)) heal(node, errors);
+    active_.clear();
+    return errors;
+  }
+
+ private:
+  void heal(const std::string& node, std::vector<std::string>& errors) {
+    try {
+      for (const auto& argv : heal_commands(tool_)) run_in_node(control_, node, argv);
+    } catch (const std::exception& e) {
+      errors.push_back(e.what());
+    }
+  }
+
+  NodeControl& control_;
+  NemesisOptions options_;
+  FirewallTool tool_;
+  std::vector<std::string> active_;
+};
+
+}  // namespace
+
+std::unique_ptr<Fault> make_partition_fault(NodeControl& control, const NemesisOptions& options) {
+  return std::make_unique<PartitionFault>(control, options);
+}
+
+}  // namespace faultline::nemesis

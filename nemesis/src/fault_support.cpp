@@ -1,0 +1,28 @@
+// Helpers shared by the Fault implementations.
+#include "faults.h"
+
+namespace faultline::nemesis {
+
+CommandResult run_in_node(NodeControl& control, const std::string& node, const std::vector<std::string>& argv,
+                          bool must_succeed) {
+  std::vector<std::string> wrapped = control.in_node(node, argv);
+  if (wrapped.empty()) throw FaultError("node " + node + " has no network of its own (backend without network faults)");
+  CommandOptions options;
+  options.timeout = std::chrono::milliseconds(5000);
+  options.env = control.env();
+  CommandResult r = run_command(wrapped, options);
+  if (must_succeed && !r.succeeded()) {
+    std::string cmd;
+    for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+    throw FaultError("on " + node + ": `" + cmd + "` failed: " + r.describe());
+  }
+  return r;
+}
+
+std::vector<std::string> node_names(const NodeControl& control) {
+  std::vector<std::string> out;
+  for (const auto& n : control.nodes()) out.push_back(n.name);
+  return out;
+}
+
+}  // namespace faultline::nemesis

@@ -1,0 +1,32 @@
+// The Fault implementations, one per file (fault_<name>.cpp); make_fault()
+// in fault.cpp is their only caller.
+#ifndef FAULTLINE_NEMESIS_FAULTS_H_
+#define FAULTLINE_NEMESIS_FAULTS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "faultline/nemesis/command.h"
+#include "faultline/nemesis/fault.h"
+
+namespace faultline::nemesis {
+
+std::unique_ptr<Fault> make_partition_fault(NodeControl& control, const NemesisOptions& options);
+std::unique_ptr<Fault> make_packet_fault(NodeControl& control, const NemesisOptions& options);
+std::unique_ptr<Fault> make_pause_fault(NodeControl& control, const NemesisOptions& options);
+std::unique_ptr<Fault> make_kill_fault(NodeControl& control, const NemesisOptions& options);
+std::unique_ptr<Fault> make_clock_fault(NodeControl& control, const NemesisOptions& options);
+std::unique_ptr<Fault> make_zombie_fault(NodeControl& control, const NemesisOptions& options);
+
+// Runs `argv` inside `node` (NodeControl::in_node) with the run's environment.
+// With must_succeed, a failure throws FaultError naming the node, the
+// command and its first output line.
+CommandResult run_in_node(NodeControl& control, const std::string& node, const std::vector<std::string>& argv,
+                          bool must_succeed = true);
+
+std::vector<std::string> node_names(const NodeControl& control);
+
+}  // namespace faultline::nemesis
+
+#endif  // FAULTLINE_NEMESIS_FAULTS_H_
