@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "faultline/harness/backend.h"
+#include "faultline/nemesis/freezer.h"
 #include "ip_tool.h"
 #include "manifest.h"
 #include "run_removal.h"
@@ -187,6 +188,11 @@ void remove_run(const std::string& run_id, const std::optional<ManifestData>& ma
     }
   }
 
+  // Paused processes thawed first: a frozen process does not die of SIGKILL.
+  if (auto freezer = nemesis::find_freezer_hierarchy()) {
+    for (auto& line : nemesis::remove_freezer_groups(*freezer, netns_prefix(run_id), &report.errors))
+      report.removed.push_back(line);
+  }
   // Processes first: a namespace with a process in it outlives `ip netns del`.
   kill_processes(run_id, manifest, {namespaces.begin(), namespaces.end()}, machine, report);
   // Host-side veths (their peers inside the namespaces go with them), then

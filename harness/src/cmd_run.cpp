@@ -33,9 +33,18 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--nodes", c->nodes, "Nodes in the cluster")->capture_default_str();
   cmd->add_option("--backend", c->backend, "Where nodes run: netns (default as root) or local");
   cmd->add_option("--workload", c->workload, "register or set")->capture_default_str();
-  cmd->add_option("--nemesis", c->nemesis, "Faults to inject (a list; only none until issue 6)")
+  cmd->add_option("--nemesis", c->nemesis,
+                  "Faults to inject: any of partition,packet,pause,kill,clock,zombie, or all, or none")
       ->delimiter(',')
       ->capture_default_str();
+  cmd->add_option("--nemesis-interval", c->nemesis_interval_s, "Seconds between fault windows (and each window's length)")
+      ->capture_default_str();
+  cmd->add_option("--nemesis-targets", c->nemesis_targets,
+                  "Which nodes a fault hits: any of one,minority,majority,all (default: any)")
+      ->delimiter(',');
+  cmd->add_option("--packet-faults", c->packet_faults,
+                  "Packet fault kinds: any of delay,loss,duplicate,reorder,corrupt,rate (default: all this machine can do)")
+      ->delimiter(',');
   cmd->add_option("--time-limit", c->time_limit_s, "Seconds of workload")->capture_default_str();
   cmd->add_option("--rate", c->rate, "Operations per second over all clients (0 = unlimited)")->capture_default_str();
   cmd->add_option("--concurrency", c->concurrency, "Client workers (0 = 2 per node)")->capture_default_str();
@@ -51,6 +60,7 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--op-timeout", c->op_timeout_s, "Client timeout per operation, seconds")->capture_default_str();
   cmd->add_option("--ready-timeout", c->ready_timeout_s, "Seconds for the cluster to come up")->capture_default_str();
   cmd->add_option("--node-binary", c->node_binary, "faultline-node to run (default: beside faultline, then PATH)");
+  cmd->add_option("--agent-binary", c->agent_binary, "faultline-agent for packet faults (default: beside faultline, then PATH)");
   cmd->callback([c, exit_code] {
     harness::RunConfig config = *c;
     if (std::string why = harness::validate(config); !why.empty()) {

@@ -100,6 +100,8 @@ class LocalBackend final : public Backend {
     return "";
   }
 
+  std::filesystem::path scratch_dir() const override { return manifest_.dir(); }
+
   void teardown() override {
     std::lock_guard lock(teardown_mu_);
     if (torn_down_) return;

@@ -195,6 +195,8 @@ class NetnsBackend final : public Backend {
   pid_t pid(const std::string& node) override { return processes_.pid(node); }
   std::string net_namespace(const std::string& node) const override { return namespace_of(node, "net_namespace"); }
 
+  std::filesystem::path scratch_dir() const override { return manifest_.dir(); }
+
   void teardown() override {
     std::lock_guard lock(mu_);
     if (torn_down_) return;

@@ -13,24 +13,33 @@
 namespace faultline::harness {
 namespace fs = std::filesystem;
 
-fs::path find_node_binary() {
-  if (const char* env = std::getenv("FAULTLINE_NODE_BINARY"); env && *env) return env;
+namespace {
+
+// $<env_var>, else beside this executable (install layout) or in
+// ../<build_folder>/ (build tree), else PATH.
+fs::path find_our_binary(const char* name, const char* env_var, const char* build_folder) {
+  if (const char* env = std::getenv(env_var); env && *env) return env;
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    for (const fs::path& p : {self.parent_path() / "faultline-node", self.parent_path().parent_path() / "node" / "faultline-node"}) {
+    for (const fs::path& p : {self.parent_path() / name, self.parent_path().parent_path() / build_folder / name}) {
       if (::access(p.c_str(), X_OK) == 0) return p;
     }
   }
   if (const char* path = std::getenv("PATH")) {
     std::stringstream dirs(path);
     for (std::string dir; std::getline(dirs, dir, ':');) {
-      const fs::path p = fs::path(dir) / "faultline-node";
+      const fs::path p = fs::path(dir) / name;
       if (!dir.empty() && ::access(p.c_str(), X_OK) == 0) return p;
     }
   }
   return {};
 }
+
+}  // namespace
+
+fs::path find_node_binary() { return find_our_binary("faultline-node", "FAULTLINE_NODE_BINARY", "node"); }
+fs::path find_agent_binary() { return find_our_binary("faultline-agent", "FAULTLINE_AGENT_BINARY", "nemesis"); }
 
 nlohmann::json parse_store_opts(const std::vector<std::string>& opts) {
   nlohmann::json out = nlohmann::json::object();

@@ -18,6 +18,9 @@ namespace faultline::harness {
 // FAULTLINE_NODE_BINARY, else beside this executable (install layout) or in
 // ../node/ (build tree), else PATH. Empty if none is found.
 std::filesystem::path find_node_binary();
+// faultline-agent (packet faults inside node namespaces) the same way, with
+// FAULTLINE_AGENT_BINARY and ../nemesis/.
+std::filesystem::path find_agent_binary();
 
 // "key=value" pairs as a JSON object; values parse as JSON (numbers, true,
 // false) when they can, else they are strings. Throws std::invalid_argument

@@ -3,10 +3,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "faultline/harness/backend.h"
 #include "faultline/harness/runner.h"
+#include "faultline/nemesis/capabilities.h"
+#include "faultline/nemesis/clock_file.h"
+#include "faultline/nemesis/command.h"
+#include "faultline/nemesis/fault.h"
 #include "faultline/node/config.h"
 #include "faultline/workloads/workload.h"
 #include "node_launch.h"
@@ -15,11 +22,94 @@ namespace faultline::harness {
 namespace {
 
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
   return out;
+}
+
+// Whether the binary needs libjemalloc (its name is in the dynamic section's
+// string table, so a plain byte search of the file finds it).
+bool links_jemalloc(const fs::path& binary) {
+  std::ifstream in(binary, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return bytes.find("libjemalloc.so") != std::string::npos;
+}
+
+// The faults asked for, against what the backend and this machine can do.
+std::string validate_nemesis(RunConfig& c) {
+  if (c.nemesis.empty()) c.nemesis = {"none"};
+  std::vector<std::string> faults;
+  try {
+    faults = nemesis::expand_faults(c.nemesis);
+  } catch (const std::invalid_argument& e) {
+    return std::string("--nemesis: ") + e.what();
+  }
+  if (faults.empty()) {
+    c.nemesis = {"none"};
+    return "";
+  }
+  c.nemesis = faults;
+  if (!(c.nemesis_interval_s > 0)) return "--nemesis-interval must be positive, got " + std::to_string(c.nemesis_interval_s);
+  for (const auto& t : c.nemesis_targets) {
+    const auto& known = nemesis::known_target_specs();
+    if (std::find(known.begin(), known.end(), t) == known.end()) {
+      return "--nemesis-targets '" + t + "' is not one of: " + join(known, ", ");
+    }
+  }
+  for (const auto& f : faults) {
+    if (nemesis::needs_network(f) && c.backend != "netns") {
+      return "--nemesis " + f + " needs per-node networks: use --backend netns (the " + c.backend +
+             " backend has none)";
+    }
+  }
+  const auto has = [&](const char* f) { return std::find(faults.begin(), faults.end(), f) != faults.end(); };
+  if (has("clock") && !nemesis::faketime_library()) {
+    return "--nemesis clock needs libfaketime (Debian package libfaketime; ci/install-deps.sh installs it)";
+  }
+  if (has("clock") && !c.node_binary.empty() && links_jemalloc(c.node_binary)) {
+    // libfaketime cannot start a jemalloc process (libfaketime issue #130):
+    // use the build's twin with the C library's malloc.
+    fs::path twin = c.node_binary;
+    twin += "-libc";
+    if (::access(twin.c_str(), X_OK) != 0) {
+      return "--nemesis clock: " + c.node_binary.string() + " is linked with jemalloc, which libfaketime cannot run, "
+             "and there is no " + twin.string() + " beside it (build the faultline-node-libc target)";
+    }
+    c.node_binary = twin;
+  }
+  if (has("partition") && !nemesis::find_program("nft") && !nemesis::find_program("iptables")) {
+    return "--nemesis partition needs nft or iptables (Debian packages nftables, iptables)";
+  }
+  if (has("packet")) {
+    if (c.agent_binary.empty()) c.agent_binary = find_agent_binary();
+    if (c.agent_binary.empty()) {
+      return "--nemesis packet needs faultline-agent (set FAULTLINE_AGENT_BINARY, or put it beside faultline or on "
+             "PATH)";
+    }
+    // Probed once, for real, in a scratch namespace: the kernel's netem, else
+    // the NFQUEUE shaper.
+    if (c.packet_mechanism.empty()) {
+      c.packet_mechanism = nemesis::probe_netem().ok ? "netem" : "nfqueue";
+    }
+    if (c.packet_mechanism != "netem" && c.packet_mechanism != "nfqueue") {
+      return "packet mechanism '" + c.packet_mechanism + "' is not one of: netem, nfqueue";
+    }
+    const auto& can = nemesis::packet_kinds(c.packet_mechanism);
+    for (const auto& k : c.packet_faults) {
+      const auto& all = nemesis::packet_kinds("netem");
+      if (std::find(all.begin(), all.end(), k) == all.end()) {
+        return "--packet-faults '" + k + "' is not one of: " + join(all, ", ");
+      }
+      if (std::find(can.begin(), can.end(), k) == can.end()) {
+        return "--packet-faults " + k + " is not possible here: this kernel has no sch_netem, and the NFQUEUE "
+               "shaper can do only " + join(can, ", ") + " (see `faultline doctor`)";
+      }
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -29,6 +119,10 @@ json RunConfig::to_json() const {
           {"backend", backend},
           {"workload", workload},
           {"nemesis", nemesis},
+          {"nemesis_interval_s", nemesis_interval_s},
+          {"nemesis_targets", nemesis_targets},
+          {"packet_faults", packet_faults},
+          {"packet_mechanism", packet_mechanism},
           {"time_limit_s", time_limit_s},
           {"rate", rate},
           {"concurrency", concurrency},
@@ -41,7 +135,8 @@ json RunConfig::to_json() const {
           {"recovery_s", recovery_s},
           {"op_timeout_s", op_timeout_s},
           {"ready_timeout_s", ready_timeout_s},
-          {"node_binary", node_binary.string()}};
+          {"node_binary", node_binary.string()},
+          {"agent_binary", agent_binary.string()}};
 }
 
 std::string validate(RunConfig& c) {
@@ -58,9 +153,6 @@ std::string validate(RunConfig& c) {
     return "--workload '" + c.workload + "' is not one of: " + join(wls, ", ");
   }
   if (c.nemesis.empty()) c.nemesis = {"none"};
-  for (const auto& n : c.nemesis) {
-    if (n != "none") return "--nemesis '" + n + "' is not available yet (faults arrive with issue 6); known: none";
-  }
   if (!(c.time_limit_s > 0)) return "--time-limit must be positive, got " + std::to_string(c.time_limit_s);
   if (c.rate < 0) return "--rate must be >= 0 (0 = unlimited), got " + std::to_string(c.rate);
   if (c.concurrency < 0) return "--concurrency must be >= 0 (0 = 2 per node), got " + std::to_string(c.concurrency);
@@ -82,6 +174,7 @@ std::string validate(RunConfig& c) {
     return "faultline-node not found (set FAULTLINE_NODE_BINARY, or put it beside faultline or on PATH)";
   }
   if (::access(c.node_binary.c_str(), X_OK) != 0) return "node binary " + c.node_binary.string() + " is not executable";
+  if (std::string why = validate_nemesis(c); !why.empty()) return why;
   if (c.seed == 0) {
     std::random_device rd;
     c.seed = (static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1;

@@ -6,14 +6,20 @@
 #include <csignal>
 #include <fstream>
 #include <future>
+#include <iomanip>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <random>
 #include <thread>
 
+#include "backend_control.h"
 #include "build_info.h"
 #include "faultline/checker/load.h"
 #include "faultline/harness/backend.h"
 #include "faultline/harness/run_store.h"
+#include "faultline/nemesis/clock_file.h"
+#include "faultline/nemesis/schedule.h"
 #include "faultline/workloads/kv_client.h"
 #include "faultline/workloads/workload.h"
 #include "node_launch.h"
@@ -134,6 +140,111 @@ void wait_ready(Backend& backend, const std::vector<NodeAddress>& nodes, const f
   }
 }
 
+
+// The run's nemesis: its faults over the backend, its schedule, and where its
+// windows and log lines go. Built after the cluster is ready; heal() runs
+// before any teardown, whatever happened, so nothing stays frozen, skewed,
+// partitioned or shaped.
+class RunNemesis {
+ public:
+  RunNemesis(const RunConfig& config, Backend& backend, const std::vector<NodeAddress>& nodes,
+             std::map<std::string, NodeSpec> specs, const fs::path& clock_dir, const json& node_config,
+             const fs::path& run_dir, Clock::time_point t0, std::ostream& progress)
+      : control_(backend, nodes, std::move(specs),
+                 std::chrono::milliseconds(static_cast<long>(config.ready_timeout_s * 1000))),
+        log_(run_dir / "nemesis.log", std::ios::app),
+        t0_(t0) {
+    nemesis::NemesisOptions options;
+    options.run_id = backend.run_id();
+    options.agent = config.agent_binary;
+    options.clock_dir = clock_dir;
+    // The static membership declares a peer dead after `unreachable_after`
+    // failed calls of up to peer_timeout_ms each: pauses are drawn around that.
+    options.suspicion_timeout = std::chrono::milliseconds(
+        std::max(500, node_config.value("peer_timeout_ms", 500) * node_config.value("unreachable_after", 2)));
+    if (!config.nemesis_targets.empty()) options.targets = config.nemesis_targets;
+    options.packet_mechanism = config.packet_mechanism;
+    options.packet_kinds = config.packet_faults;
+    options.log = [this, &progress](const std::string& line) {
+      this->log(line);
+      std::lock_guard<std::mutex> lock(progress_mu_);
+      if (!running_) progress << "  " << line << "\n" << std::flush;
+    };
+    std::vector<std::unique_ptr<nemesis::Fault>> faults;
+    for (const auto& f : config.nemesis) faults.push_back(nemesis::make_fault(f, control_, options));
+    schedule_ = std::make_unique<nemesis::Schedule>(
+        std::move(faults), std::chrono::milliseconds(static_cast<long>(config.nemesis_interval_s * 1000)), config.seed,
+        [this](const nemesis::FaultEvent& e) { record(e); }, options.log);
+  }
+
+  // Windows go to the history from here on.
+  void start(history::HistoryWriter& writer) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      writer_ = &writer;
+    }
+    {
+      std::lock_guard<std::mutex> lock(progress_mu_);
+      running_ = true;
+    }
+    schedule_->start();
+  }
+
+  // Closes any open window and heals every fault. Idempotent.
+  std::vector<std::string> heal() {
+    if (healed_) return {};
+    healed_ = true;
+    std::vector<std::string> errors = schedule_->stop_and_heal();
+    for (const auto& e : errors) log("heal: " + e);
+    log("healed" + std::string(errors.empty() ? "" : " with " + std::to_string(errors.size()) + " errors") + " after " +
+        std::to_string(schedule_->windows_opened()) + " windows");
+    std::lock_guard<std::mutex> lock(mu_);
+    writer_ = nullptr;
+    return errors;
+  }
+
+  int windows() const { return schedule_->windows_opened(); }
+  int start_failures() const { return schedule_->start_failures(); }
+  std::string active() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return active_;
+  }
+
+ private:
+  void record(const nemesis::FaultEvent& e) {
+    std::string nodes;
+    for (const auto& n : e.nodes) nodes += (nodes.empty() ? "" : ",") + n;
+    log(std::string(e.start ? "start " : "stop ") + e.fault + " on " + nodes + " " + e.params.dump());
+    std::lock_guard<std::mutex> lock(mu_);
+    active_ = e.start ? e.fault + " on " + nodes : "";
+    if (writer_ == nullptr) return;
+    history::NemesisEvent ev;
+    ev.time = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0_).count();
+    ev.phase = e.start ? history::FaultPhase::kStart : history::FaultPhase::kStop;
+    ev.fault = e.fault;
+    ev.nodes = e.nodes;
+    ev.params = e.params;
+    writer_->append(ev);
+  }
+
+  void log(const std::string& line) {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    log_ << std::fixed << std::setprecision(3) << seconds_since(t0_) << " " << line << "\n" << std::flush;
+  }
+
+  BackendNodeControl control_;
+  std::mutex log_mu_;
+  std::ofstream log_;
+  const Clock::time_point t0_;
+  mutable std::mutex mu_;
+  history::HistoryWriter* writer_ = nullptr;
+  std::string active_;
+  std::mutex progress_mu_;
+  bool running_ = false;
+  bool healed_ = false;
+  std::unique_ptr<nemesis::Schedule> schedule_;
+};
+
 }  // namespace
 
 std::string build_commit() { return FAULTLINE_GIT_COMMIT; }
@@ -182,6 +293,8 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   std::unique_ptr<history::HistoryWriter> writer;
   std::unique_ptr<workloads::Workload> workload;
   workloads::CheckPlan plan;
+  std::unique_ptr<RunNemesis> run_nemesis;
+  json nemesis_summary = json::object();
   bool interrupted = false;
   std::atomic<bool> stop{false};
   auto forward_signal = [&] {
@@ -204,23 +317,41 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
     const std::vector<NodeAddress> nodes = backend->create(names);
     const json store_opts = parse_store_opts(config.store_opts);
     json node_configs = json::object();
+    const bool faults = config.nemesis != std::vector<std::string>{"none"};
+    const bool clock_skew = std::count(config.nemesis.begin(), config.nemesis.end(), "clock") > 0;
+    // Clock skew: every node runs under libfaketime from the start, reading
+    // its offset from a file in the run's scratch dir (removed with the run).
+    const fs::path clock_dir = clock_skew ? backend->scratch_dir() / "clock" : fs::path();
+    if (clock_skew) fs::create_directories(clock_dir);
+    std::map<std::string, NodeSpec> specs;
     for (const auto& n : nodes) {
       const fs::path node_dir = dir / "nodes" / n.name;
       fs::create_directories(node_dir / "data");
       const json c = node_config(config.store_preset, store_opts, nodes, n, node_dir / "data");
       write_json(node_dir / "node.json", c);
       node_configs[n.name] = c;
-      backend->start({.name = n.name,
-                      .argv = {config.node_binary.string(), "--config", (node_dir / "node.json").string()},
-                      .env = {},
-                      .data_dir = node_dir / "data",
-                      .log_path = node_dir / "output.log"});
+      NodeSpec spec{.name = n.name,
+                    .argv = {config.node_binary.string(), "--config", (node_dir / "node.json").string()},
+                    .env = {},
+                    .data_dir = node_dir / "data",
+                    .log_path = node_dir / "output.log"};
+      if (clock_skew) {
+        const fs::path file = nemesis::clock_file(clock_dir, n.name);
+        if (auto st = nemesis::write_clock_offset(file, 0); !st) throw std::runtime_error(st.error);
+        for (auto& [k, v] : nemesis::faketime_env(*nemesis::faketime_library(), file)) spec.env[k] = v;
+      }
+      backend->start(spec);
+      specs[n.name] = spec;
     }
     config_doc["node_addresses"] = json::object();
     for (const auto& n : nodes) config_doc["node_addresses"][n.name] = n.address();
     write_json(dir / "config.json", config_doc);
     wait_ready(*backend, nodes, dir, t0 + std::chrono::milliseconds(static_cast<long>(config.ready_timeout_s * 1000)));
     timings["ready_s"] = seconds_since(t0);
+    if (faults) {
+      run_nemesis = std::make_unique<RunNemesis>(config, *backend, nodes, std::move(specs), clock_dir,
+                                                 node_configs[nodes.front().name], dir, t0, progress);
+    }
 
     workloads::WorkloadOptions wo;
     for (const auto& n : nodes) wo.nodes.push_back({n.name, n.address()});
@@ -243,8 +374,11 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
     writer = std::make_unique<history::HistoryWriter>((dir / "history.jsonl").string(), meta);
 
     {
-      Progress line(progress, Progress::is_terminal(progress), config.time_limit_s, stats, [] { return std::string(); });
+      Progress line(progress, Progress::is_terminal(progress), config.time_limit_s, stats, [&] {
+        return run_nemesis ? run_nemesis->active() : std::string();
+      });
       const auto main_start = Clock::now();
+      if (run_nemesis) run_nemesis->start(*writer);
       // The workload stops itself at the time limit; past a generous grace
       // for in-flight operations the run is declared hung.
       const auto hard = main_start + wo.time_limit + 3 * wo.op_timeout + std::chrono::seconds(30);
@@ -258,10 +392,18 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
       timings["main_phase_s"] = seconds_since(main_start);
     }
 
+    if (run_nemesis) {
+      // Heal everything, then give the cluster the recovery time before the
+      // final reads; a fault-free run does not wait.
+      const auto heal_start = Clock::now();
+      const std::vector<std::string> heal_errors = run_nemesis->heal();
+      timings["heal_s"] = seconds_since(heal_start);
+      nemesis_summary = {{"windows", run_nemesis->windows()},
+                         {"start_failures", run_nemesis->start_failures()},
+                         {"heal_errors", heal_errors}};
+      if (!heal_errors.empty()) throw std::runtime_error("healing faults: " + heal_errors.front());
+    }
     if (!interrupted) {
-      // Heal: nothing to heal until the nemesis arrives (issue 6); recovery
-      // time is for faults, so a fault-free run does not wait.
-      const bool faults = config.nemesis != std::vector<std::string>{"none"};
       if (faults && config.recovery_s > 0) {
         const auto until = Clock::now() + std::chrono::milliseconds(static_cast<long>(config.recovery_s * 1000));
         while (Clock::now() < until && !g_signalled.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -288,6 +430,18 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
     if (writer) writer->close();
   }
 
+  if (run_nemesis) {
+    // Whatever went wrong above, no fault outlives the run: healed before
+    // teardown (a frozen node would not even die).
+    for (const auto& e : run_nemesis->heal()) {
+      outcome.error = true;
+      outcome.message += std::string(outcome.message.empty() ? "" : "; ") + "healing faults: " + e;
+    }
+    if (nemesis_summary.empty()) {
+      nemesis_summary = {{"windows", run_nemesis->windows()}, {"start_failures", run_nemesis->start_failures()}};
+    }
+  }
+
   if (backend) {
     if (config.leave_running && !outcome.error) {
       progress << "  cluster left running (--leave-running); remove it with: faultline cleanup --run " << rec.id
@@ -310,6 +464,7 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   rec.ops_fail = stats.fail.load();
   rec.ops_info = stats.info.load();
   if (interrupted) results["interrupted"] = true;
+  if (!nemesis_summary.empty()) results["nemesis"] = nemesis_summary;
   outcome.interrupted = interrupted;
 
   if (!outcome.error) {

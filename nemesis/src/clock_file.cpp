@@ -1,5 +1,7 @@
 #include "faultline/nemesis/clock_file.h"
 
+#include "faultline/nemesis/capabilities.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -12,17 +14,14 @@ namespace faultline::nemesis {
 namespace fs = std::filesystem;
 
 std::optional<fs::path> faketime_library() {
-  // Debian installs it under the multiarch directory; look in each.
+  // Nodes are multi-threaded: prefer the MT build beside the one the doctor
+  // probe finds (Debian ships both in .../faketime/).
+  std::optional<std::string> single = find_libfaketime();
+  if (!single) return std::nullopt;
   std::error_code ec;
-  for (const char* base : {"/usr/lib", "/usr/lib64", "/usr/local/lib"}) {
-    for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
-      fs::path candidate = it->path() / "faketime" / "libfaketimeMT.so.1";
-      if (fs::exists(candidate, ec)) return candidate;
-    }
-    fs::path direct = fs::path(base) / "faketime" / "libfaketimeMT.so.1";
-    if (fs::exists(direct, ec)) return direct;
-  }
-  return std::nullopt;
+  fs::path mt = fs::path(*single).parent_path() / "libfaketimeMT.so.1";
+  if (fs::exists(mt, ec)) return mt;
+  return fs::path(*single);
 }
 
 fs::path clock_file(const fs::path& dir, const std::string& node) { return dir / (node + ".faketime"); }

@@ -87,6 +87,10 @@ class Backend {
   // enters (in a forked child) to install qdiscs and firewall rules.
   virtual std::string net_namespace(const std::string& node) const = 0;
 
+  // A directory that lives as long as the run's objects and is removed with
+  // them by teardown() and cleanup_leftovers() (libfaketime offset files).
+  virtual std::filesystem::path scratch_dir() const = 0;
+
   // Stops every process (SIGKILL after a short grace) and removes everything
   // create() made. Idempotent; the destructor calls it.
   virtual void teardown() = 0;
@@ -124,7 +128,8 @@ struct CleanupReport {
 // processes whose environment carries FAULTLINE_RUN_ID=<run>. A run whose
 // controller process is still alive (and is not the caller) is skipped.
 // Qdiscs and firewall rules live inside the node namespaces (or on our
-// links) and go with them.
+// links) and go with them; freezer cgroups faultline-<run>-<node> are thawed
+// and removed first, so paused processes can die.
 CleanupReport cleanup_leftovers(const std::filesystem::path& state_dir, const std::string& run_id = "");
 
 }  // namespace faultline::harness

@@ -25,7 +25,11 @@ struct RunConfig {
   int nodes = 5;
   std::string backend;  // "" = netns when root, else local
   std::string workload = "register";
-  std::vector<std::string> nemesis = {"none"};
+  std::vector<std::string> nemesis = {"none"};  // faults, or "all" / "none"
+  double nemesis_interval_s = 10;              // quiet time before each fault window
+  std::vector<std::string> nemesis_targets;    // one|minority|majority|all; empty = any of them
+  std::vector<std::string> packet_faults;      // delay|loss|duplicate|reorder|corrupt|rate; empty = all the mechanism can do
+  std::string packet_mechanism;                // netem | nfqueue: probed by validate() when packet faults are on
   double time_limit_s = 60;
   double rate = 0;           // ops/s; 0 = unlimited
   int concurrency = 0;       // 0 = 2 per node
@@ -39,6 +43,7 @@ struct RunConfig {
   double op_timeout_s = 1;   // client timeout per operation
   double ready_timeout_s = 30;
   std::filesystem::path node_binary;  // "" = find faultline-node next to faultline, then PATH
+  std::filesystem::path agent_binary; // "" = find faultline-agent likewise (packet faults only)
 
   nlohmann::json to_json() const;
 };

@@ -21,8 +21,9 @@
 
 namespace faultline::nemesis {
 
-// The multi-threaded libfaketime (libfaketimeMT.so.1) from Debian's
-// `libfaketime`, or nullopt when it is not installed.
+// The multi-threaded libfaketime (libfaketimeMT.so.1) beside the library
+// find_libfaketime() finds (capabilities.h; $FAULTLINE_LIBFAKETIME wins), or
+// that library itself, or nullopt when libfaketime is not installed.
 std::optional<std::filesystem::path> faketime_library();
 
 // <dir>/<node>.faketime
