@@ -56,7 +56,10 @@ TEST(RunCommand, BadFlagsAreRefusedBeforeAnythingStarts) {
   } cases[] = {
       {{"--nodes", "0"}, "--nodes"},
       {{"--store-preset", "nope"}, "--store-preset 'nope'"},
-      {{"--nemesis", "partition"}, "--nemesis 'partition'"},
+      {{"--nemesis", "earthquake"}, "unknown fault 'earthquake'"},
+      {{"--backend", "local", "--nemesis", "partition"}, "needs per-node networks"},
+      {{"--nemesis", "kill", "--nemesis-targets", "most"}, "--nemesis-targets 'most'"},
+      {{"--nemesis", "kill", "--nemesis-interval", "0"}, "--nemesis-interval"},
       {{"--store-opt", "fsync"}, "key=value"},
       {{"--workload", "bank"}, "--workload 'bank'"},
       {{"--backend", "docker"}, "--backend 'docker'"},

@@ -26,17 +26,16 @@ class PartitionFault final : public Fault {
     std::map<std::string, std::string> ip;
     for (const auto& n : control_.nodes()) ip[n.name] = n.ip;
     FaultWindow w;
-    try {
-      for (const auto& [node, drops] : grudge) {
-        if (drops.empty()) continue;
-        std::vector<std::string> sources;
-        for (const auto& d : drops) sources.push_back(ip.at(d));
-        for (const auto& argv : drop_commands(tool_, sources)) run_in_node(control_, node, argv);
-        w.nodes.push_back(node);
-      }
-    } catch (...) {
+    for (const auto& [node, drops] : grudge)
+      if (!drops.empty()) w.nodes.push_back(node);
+    const std::vector<std::string> errors = for_each_node(w.nodes, [&](const std::string& node) {
+      std::vector<std::string> sources;
+      for (const auto& d : grudge.at(node)) sources.push_back(ip.at(d));
+      for (const auto& argv : drop_commands(tool_, sources)) run_in_node(control_, node, argv);
+    });
+    if (!errors.empty()) {
       heal_all();
-      throw;
+      throw FaultError(errors.front());
     }
     active_ = w.nodes;
     w.params = {{"topology", topology},
@@ -46,27 +45,22 @@ class PartitionFault final : public Fault {
   }
 
   nlohmann::json stop() override {
-    std::vector<std::string> errors;
-    for (const auto& node : active_) heal(node, errors);
+    std::vector<std::string> errors = heal(active_);
     active_.clear();
     if (!errors.empty()) throw FaultError(errors.front());
     return nlohmann::json::object();
   }
 
   std::vector<std::string> heal_all() override {
-    std::vector<std::string> errors;
-    for (const auto& node : node_names(control_)) heal(node, errors);
     active_.clear();
-    return errors;
+    return heal(node_names(control_));
   }
 
  private:
-  void heal(const std::string& node, std::vector<std::string>& errors) {
-    try {
+  std::vector<std::string> heal(const std::vector<std::string>& nodes) {
+    return for_each_node(nodes, [&](const std::string& node) {
       for (const auto& argv : heal_commands(tool_)) run_in_node(control_, node, argv);
-    } catch (const std::exception& e) {
-      errors.push_back(e.what());
-    }
+    });
   }
 
   NodeControl& control_;

@@ -1,6 +1,8 @@
 // Helpers shared by the Fault implementations.
 #include "faults.h"
 
+#include <thread>
+
 namespace faultline::nemesis {
 
 CommandResult run_in_node(NodeControl& control, const std::string& node, const std::vector<std::string>& argv,
@@ -22,6 +24,27 @@ CommandResult run_in_node(NodeControl& control, const std::string& node, const s
 std::vector<std::string> node_names(const NodeControl& control) {
   std::vector<std::string> out;
   for (const auto& n : control.nodes()) out.push_back(n.name);
+  return out;
+}
+
+std::vector<std::string> for_each_node(const std::vector<std::string>& nodes,
+                                       const std::function<void(const std::string&)>& fn) {
+  std::vector<std::string> errors(nodes.size());
+  std::vector<std::thread> threads;
+  threads.reserve(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        fn(nodes[i]);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<std::string> out;
+  for (auto& e : errors)
+    if (!e.empty()) out.push_back(std::move(e));
   return out;
 }
 

@@ -3,6 +3,7 @@
 #ifndef FAULTLINE_NEMESIS_FAULTS_H_
 #define FAULTLINE_NEMESIS_FAULTS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,13 @@ CommandResult run_in_node(NodeControl& control, const std::string& node, const s
                           bool must_succeed = true);
 
 std::vector<std::string> node_names(const NodeControl& control);
+
+// Runs `fn` for every node at once (one thread each): per-node commands are
+// independent, and on a loaded machine one after another would stretch a
+// window's start over seconds. Returns the error messages of the calls that
+// threw, in node order.
+std::vector<std::string> for_each_node(const std::vector<std::string>& nodes,
+                                       const std::function<void(const std::string&)>& fn);
 
 }  // namespace faultline::nemesis
 

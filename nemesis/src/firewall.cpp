@@ -38,13 +38,14 @@ std::vector<std::vector<std::string>> drop_commands(FirewallTool tool, const std
   std::string set;
   for (const auto& s : sources) set += (set.empty() ? "" : ", ") + s;
   const std::string t = kFirewallTable;
-  std::vector<std::vector<std::string>> out = heal_commands(tool);
   if (tool == FirewallTool::nft) {
-    out.push_back({"nft", "add table inet " + t + "; add chain inet " + t +
-                              " input { type filter hook input priority -10; policy accept; }; add rule inet " + t +
-                              " input ip saddr { " + set + " } drop"});
-    return out;
+    // One transaction: replace whatever drops were there with these (one
+    // process per node matters on a loaded machine: each nft start costs).
+    return {{"nft", heal_commands(tool)[0][1] + "; add table inet " + t + "; add chain inet " + t +
+                        " input { type filter hook input priority -10; policy accept; }; add rule inet " + t +
+                        " input ip saddr { " + set + " } drop"}};
   }
+  std::vector<std::vector<std::string>> out = heal_commands(tool);
   std::string script = "iptables -w -N " + t + " && iptables -w -I INPUT 1 -j " + t;
   for (const auto& s : sources) script += " && iptables -w -A " + t + " -s " + s + " -j DROP";
   out.push_back({"sh", "-c", script});

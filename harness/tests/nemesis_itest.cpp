@@ -1,0 +1,233 @@
+// The nemesis end to end through `faultline run`: real faults on real netns
+// clusters finding the bugs the weak presets have, the safe preset staying
+// valid under them, and nothing left behind — after a normal run, a SIGTERM,
+// and a controller crash followed by `faultline cleanup`.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "faultline/checker/load.h"
+#include "faultline/testing/require_root.h"
+#include "faultline/testing/run_binary.h"
+#include "faultline/testing/test_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using faultline::node::testing::TestDir;
+using faultline::testing::run_binary;
+using faultline::testing::run_faultline;
+using faultline::testing::RunResult;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return json::parse(in);
+}
+
+std::string slurp(const fs::path& p) { return faultline::testing::slurp(p.string()); }
+
+// Everything a run's faults could leave behind, one line per object found.
+std::vector<std::string> leftovers(const std::string& run_id) {
+  std::vector<std::string> found;
+  const std::string prefix = "faultline-" + run_id + "-";
+  const std::string netns = run_binary("/usr/sbin/ip", {"netns", "list"}).out;
+  if (netns.find(prefix) != std::string::npos) found.push_back("namespaces: " + netns);
+  for (const char* freezer : {"/sys/fs/cgroup/freezer", "/sys/fs/cgroup"}) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(freezer, ec))
+      if (e.path().filename().string().rfind(prefix, 0) == 0) found.push_back("cgroup " + e.path().string());
+  }
+  // Processes of the run (nodes, shapers), running or stopped.
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream env(e.path() / "environ", std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
+    if (all.find(std::string("FAULTLINE_RUN_ID=") + run_id + '\0') != std::string::npos) {
+      found.push_back("process " + pid + ": " + slurp(e.path() / "cmdline"));
+    }
+  }
+  // The run's scratch dir holds the faketime offset files.
+  if (fs::exists(fs::path("/run/faultline") / run_id)) found.push_back("state dir /run/faultline/" + run_id);
+  return found;
+}
+
+std::string describe(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += "\n  " + s;
+  return out;
+}
+
+struct FinishedRun {
+  RunResult result;
+  fs::path dir;
+  json results;
+  faultline::history::History history;
+  std::string run_id;
+};
+
+FinishedRun run(const TestDir& dir, std::vector<std::string> args) {
+  FinishedRun f;
+  const fs::path out = dir.path() / "store";
+  std::vector<std::string> all = {"run", "--out", out.string(), "--nodes", "5", "--recovery", "2"};
+  all.insert(all.end(), args.begin(), args.end());
+  f.result = run_faultline(all);
+  std::error_code ec;
+  f.dir = fs::canonical(out / "latest", ec);
+  if (ec) return f;
+  f.results = read_json(f.dir / "results.json");
+  f.run_id = f.results["run_id"];
+  f.history = faultline::history::load_history((f.dir / "history.jsonl").string(), faultline::history::Format::kJsonl);
+  return f;
+}
+
+int windows_of(const faultline::history::History& h, const std::string& fault) {
+  int n = 0;
+  for (const auto& e : h.nemesis)
+    if (e.fault == fault && e.phase == faultline::history::FaultPhase::kStart) ++n;
+  return n;
+}
+
+long anomalies_of(const json& results, const std::string& kind) {
+  return results["anomalies"].value(kind, 0L);
+}
+
+// Every anomaly the checkers report names the ops that witness it.
+void expect_witnesses(const json& results) {
+  int seen = 0;
+  for (const auto& r : results["results"]) {
+    for (const auto& a : r.value("anomalies", json::array())) {
+      EXPECT_FALSE(a["witness"].empty()) << a.dump();
+      ++seen;
+    }
+  }
+  EXPECT_GT(seen, 0) << results.dump(2);
+}
+
+TEST(Nemesis, R1w1UnderPartitionsShowsStaleReads) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("nemesis-r1w1");
+  FinishedRun f = run(dir, {"--store-preset", "r1w1", "--nemesis", "partition", "--nemesis-interval", "2",
+                            "--time-limit", "20", "--seed", "3"});
+  ASSERT_EQ(f.result.exit_code, 0) << f.result.out << f.result.err;
+  EXPECT_GE(windows_of(f.history, "partition"), 3) << slurp(f.dir / "nemesis.log");
+  EXPECT_GT(anomalies_of(f.results, "stale-read"), 0) << f.results.dump(2);
+  expect_witnesses(f.results);
+  // Each window carries its grudge, for reports to draw.
+  for (const auto& e : f.history.nemesis)
+    if (e.phase == faultline::history::FaultPhase::kStart) EXPECT_TRUE(e.params.contains("grudge")) << e.params.dump();
+  EXPECT_TRUE(leftovers(f.run_id).empty()) << describe(leftovers(f.run_id));
+}
+
+TEST(Nemesis, LwwWallUnderClockSkewLosesUpdates) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("nemesis-lww");
+  FinishedRun f = run(dir, {"--store-preset", "lww-wall", "--nemesis", "clock", "--nemesis-interval", "2",
+                            "--time-limit", "20", "--seed", "5"});
+  ASSERT_EQ(f.result.exit_code, 0) << f.result.out << f.result.err;
+  EXPECT_GE(windows_of(f.history, "clock"), 3) << slurp(f.dir / "nemesis.log");
+  // A write stamped by a lagging clock loses to an older one: later reads
+  // return the older value (stale reads, and no linearization exists).
+  EXPECT_GT(anomalies_of(f.results, "stale-read") + anomalies_of(f.results, "nonlinearizable"), 0)
+      << f.results.dump(2);
+  expect_witnesses(f.results);
+  for (const auto& e : f.history.nemesis) EXPECT_TRUE(e.params.contains("offsets_ms")) << e.params.dump();
+  EXPECT_TRUE(leftovers(f.run_id).empty()) << describe(leftovers(f.run_id));
+}
+
+class SafeUnderFaults : public ::testing::TestWithParam<int> {};
+
+TEST_P(SafeUnderFaults, IsValid) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("nemesis-safe");
+  FinishedRun f = run(dir, {"--store-preset", "safe", "--nemesis", "partition,pause,kill,clock", "--nemesis-interval",
+                            "2", "--time-limit", "20", "--seed", std::to_string(GetParam())});
+  EXPECT_EQ(f.result.exit_code, 0) << f.result.out << f.result.err << "\n" << f.results.dump(2);
+  EXPECT_EQ(f.results["verdict"], "valid") << f.results.dump(2);
+  EXPECT_GE(f.history.nemesis.size(), 4u) << slurp(f.dir / "nemesis.log");  // two windows at least
+  EXPECT_GT(f.results["ops"]["ok"].get<long>(), 1000) << f.results.dump(2);
+  EXPECT_TRUE(f.results["nemesis"]["heal_errors"].empty()) << f.results.dump(2);
+  EXPECT_TRUE(leftovers(f.run_id).empty()) << describe(leftovers(f.run_id));
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, SafeUnderFaults, ::testing::Values(101, 202, 303));
+
+TEST(Nemesis, ZombieWindowsAreRecordedAndSafeStaysValid) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("nemesis-zombie");
+  FinishedRun f = run(dir, {"--store-preset", "safe", "--nemesis", "zombie", "--nemesis-interval", "2",
+                            "--nemesis-targets", "one", "--time-limit", "12", "--seed", "9"});
+  EXPECT_EQ(f.result.exit_code, 0) << f.result.out << f.result.err;
+  EXPECT_GE(windows_of(f.history, "zombie"), 2) << slurp(f.dir / "nemesis.log");
+  EXPECT_TRUE(leftovers(f.run_id).empty()) << describe(leftovers(f.run_id));
+}
+
+// Waits for `needle` in the newest run's nemesis.log; returns the run dir.
+fs::path wait_for_log(const fs::path& out, const std::string& needle, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    const fs::path latest = fs::canonical(out / "latest", ec);
+    if (!ec && slurp(latest / "nemesis.log").find(needle) != std::string::npos) return latest;
+    std::this_thread::sleep_for(20ms);
+  }
+  return {};
+}
+
+std::vector<std::string> frozen_args(const fs::path& out) {
+  // Long pauses (suspicion timeout 10 x 500 ms: pauses of 2.5 to 10 s) of
+  // every node, so the test acts while they are frozen.
+  return {"run", "--out", out.string(), "--nodes", "3", "--nemesis", "pause", "--nemesis-targets", "all",
+          "--nemesis-interval", "1", "--time-limit", "60", "--store-opt", "unreachable_after=10"};
+}
+
+TEST(Nemesis, SigtermMidPauseHealsAndLeavesNothing) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("nemesis-term");
+  const fs::path out = dir.path() / "store";
+  namespace bp = boost::process;
+  bp::child c(faultline::testing::faultline_binary(), bp::args(frozen_args(out)), bp::std_out > bp::null,
+              bp::std_err > (dir.path() / "run.err").string());
+  const fs::path run_dir = wait_for_log(out, "start pause", 30s);
+  ASSERT_FALSE(run_dir.empty()) << slurp(dir.path() / "run.err");
+  const std::string run_id = read_json(run_dir / "config.json")["run_id"];
+  EXPECT_FALSE(leftovers(run_id).empty()) << "the run's frozen nodes should exist now";
+  ::kill(c.id(), SIGTERM);
+  ASSERT_TRUE(c.wait_for(30s)) << "the run did not end after SIGTERM";
+  EXPECT_EQ(c.exit_code(), 2) << slurp(dir.path() / "run.err");
+  EXPECT_TRUE(leftovers(run_id).empty()) << describe(leftovers(run_id));
+  // The open window was closed in the history.
+  const auto h = faultline::history::load_history((run_dir / "history.jsonl").string(), faultline::history::Format::kJsonl);
+  ASSERT_FALSE(h.nemesis.empty());
+  EXPECT_EQ(h.nemesis.back().phase, faultline::history::FaultPhase::kStop);
+}
+
+TEST(Nemesis, CleanupAfterAControllerCrashThawsFrozenNodes) {
+  FAULTLINE_REQUIRE_ROOT();
+  TestDir dir("nemesis-crash");
+  const fs::path out = dir.path() / "store";
+  namespace bp = boost::process;
+  bp::child c(faultline::testing::faultline_binary(), bp::args(frozen_args(out)), bp::std_out > bp::null,
+              bp::std_err > (dir.path() / "run.err").string());
+  const fs::path run_dir = wait_for_log(out, "start pause", 30s);
+  ASSERT_FALSE(run_dir.empty()) << slurp(dir.path() / "run.err");
+  const std::string run_id = read_json(run_dir / "config.json")["run_id"];
+  ::kill(c.id(), SIGKILL);
+  c.wait();
+  bool frozen_group = false;
+  for (const auto& l : leftovers(run_id)) frozen_group = frozen_group || l.rfind("cgroup ", 0) == 0;
+  EXPECT_TRUE(frozen_group) << "a crashed controller leaves its frozen nodes:" << describe(leftovers(run_id));
+  RunResult cleanup = run_faultline({"cleanup", "--run", run_id});
+  EXPECT_EQ(cleanup.exit_code, 0) << cleanup.out << cleanup.err;
+  EXPECT_TRUE(leftovers(run_id).empty()) << describe(leftovers(run_id));
+}
+
+}  // namespace
