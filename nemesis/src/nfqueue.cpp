@@ -2,11 +2,16 @@
 
 #include <netlink/errno.h>
 #include <netlink/msg.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <netlink/attr.h>
 #include <netlink/netfilter/nfnl.h>
 #include <netlink/netfilter/queue.h>
 #include <netlink/netfilter/queue_msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 // After netinet/in.h (via libnl), so the uapi header does not redefine it.
@@ -82,6 +87,36 @@ Status NfQueue::open(std::uint16_t number) {
   // A large receive buffer keeps bursts from being dropped (ENOBUFS) while
   // the shaper is holding verdicts back.
   nl_socket_set_buffer_size(sock_, 4 * 1024 * 1024, 0);
+  // receive() drains everything waiting after one poll; that needs a socket
+  // that says EAGAIN instead of blocking once the backlog is empty.
+  nl_socket_set_nonblocking(sock_);
+  return Status::success();
+}
+
+Status NfQueue::set_fail_open(std::uint32_t max_len) {
+  if (!bound_) return Status::failure("queue not open");
+  // libnl-nf has no call for the queue flags, so the config message is built
+  // here: NFQA_CFG_QUEUE_MAXLEN, NFQA_CFG_MASK and NFQA_CFG_FLAGS (big endian).
+  nl_msg* msg = nfnlmsg_alloc_simple(NFNL_SUBSYS_QUEUE, NFQNL_MSG_CONFIG, NLM_F_REQUEST | NLM_F_ACK, AF_UNSPEC, number_);
+  if (msg == nullptr) return Status::failure("nfnlmsg_alloc_simple failed");
+  std::uint32_t flag = htonl(NFQA_CFG_F_FAIL_OPEN);
+  int err = nla_put_u32(msg, NFQA_CFG_QUEUE_MAXLEN, htonl(max_len));
+  if (err >= 0) err = nla_put(msg, NFQA_CFG_MASK, sizeof flag, &flag);
+  if (err >= 0) err = nla_put(msg, NFQA_CFG_FLAGS, sizeof flag, &flag);
+  if (err < 0) {
+    nlmsg_free(msg);
+    return Status::failure("build NFQUEUE config: " + netlink_error(err));
+  }
+  // The socket is non-blocking for receive(); wait for the ack blocking.
+  int fdv = nl_socket_get_fd(sock_);
+  int fl = ::fcntl(fdv, F_GETFL);
+  ::fcntl(fdv, F_SETFL, fl & ~O_NONBLOCK);
+  err = nl_send_sync(sock_, msg);  // frees msg
+  ::fcntl(fdv, F_SETFL, fl | O_NONBLOCK);
+  if (err < 0) {
+    return Status::failure("NFQUEUE " + std::to_string(number_) + " fail-open/maxlen: " + netlink_error(err),
+                           err == -NLE_OPNOTSUPP || err == -NLE_INVAL);
+  }
   return Status::success();
 }
 
@@ -99,9 +134,11 @@ void NfQueue::close() {
 
 int NfQueue::fd() const { return sock_ == nullptr ? -1 : nl_socket_get_fd(sock_); }
 
-std::vector<QueuedPacket> NfQueue::receive(std::chrono::milliseconds timeout, Status* status) {
+std::vector<QueuedPacket> NfQueue::receive(std::chrono::milliseconds timeout, Status* status, bool* overrun,
+                                           std::size_t max_batch) {
   std::vector<QueuedPacket> packets;
   if (status != nullptr) *status = Status::success();
+  if (overrun != nullptr) *overrun = false;
   if (sock_ == nullptr) {
     if (status != nullptr) *status = Status::failure("queue not open");
     return packets;
@@ -115,9 +152,20 @@ std::vector<QueuedPacket> NfQueue::receive(std::chrono::milliseconds timeout, St
   Collector collector{&packets};
   nl_cb* cb = nl_cb_clone(nl_socket_get_cb(sock_));
   nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_message, &collector);
-  int err = nl_recvmsgs(sock_, cb);
+  // One nl_recvmsgs reads one datagram; keep reading what is already queued.
+  // Bounded by reads too: a read that yields no packet must not spin forever.
+  for (std::size_t reads = 0; packets.size() < max_batch && reads < 2 * max_batch; ++reads) {
+    int err = nl_recvmsgs(sock_, cb);
+    if (err >= 0) continue;
+    if (err == -NLE_AGAIN) break;
+    if (err == -NLE_NOMEM) {  // ENOBUFS: messages were lost, the socket is fine
+      if (overrun != nullptr) *overrun = true;
+      continue;
+    }
+    if (status != nullptr) *status = Status::failure("receive from NFQUEUE: " + netlink_error(err));
+    break;
+  }
   nl_cb_put(cb);
-  if (err < 0 && status != nullptr) *status = Status::failure("receive from NFQUEUE: " + netlink_error(err));
   return packets;
 }
 
@@ -132,6 +180,20 @@ Status NfQueue::verdict(const QueuedPacket& packet, Verdict v) {
   int err = nfnl_queue_msg_send_verdict(sock_, msg);
   nfnl_queue_msg_put(msg);
   if (err < 0) return Status::failure("NFQUEUE verdict: " + netlink_error(err));
+  return Status::success();
+}
+
+Status NfQueue::verdict_with_payload(const QueuedPacket& packet, const std::string& payload) {
+  if (sock_ == nullptr) return Status::failure("queue not open");
+  nfnl_queue_msg* msg = nfnl_queue_msg_alloc();
+  if (msg == nullptr) return Status::failure("nfnl_queue_msg_alloc failed");
+  nfnl_queue_msg_set_group(msg, packet.queue);
+  nfnl_queue_msg_set_family(msg, packet.family);
+  nfnl_queue_msg_set_packetid(msg, packet.id);
+  nfnl_queue_msg_set_verdict(msg, NF_ACCEPT);
+  int err = nfnl_queue_msg_send_verdict_payload(sock_, msg, payload.data(), static_cast<unsigned>(payload.size()));
+  nfnl_queue_msg_put(msg);
+  if (err < 0) return Status::failure("NFQUEUE verdict with payload: " + netlink_error(err));
   return Status::success();
 }
 

@@ -1,0 +1,214 @@
+#include "faultline/nemesis/shaper.h"
+
+#include <arpa/inet.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+
+#include "faultline/nemesis/nfqueue.h"
+#include "shape_rules.h"
+
+namespace faultline::nemesis {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How long the loop may sleep before it looks at should_stop again.
+constexpr auto kStopCheck = 20ms;
+
+struct HeldPacket {
+  QueuedPacket packet;
+  bool corrupt = false;
+  std::uint64_t corrupt_bit = 0;
+};
+
+// Flips one bit after the IP header, so the packet still goes where it was
+// going (a flipped destination would be rerouted by the kernel) but its
+// transport checksum no longer matches: the receiver drops it, as with netem.
+bool flip_bit_after_ip_header(std::string& payload, std::uint64_t bit) {
+  if (payload.empty()) return false;
+  std::size_t header = static_cast<std::size_t>(static_cast<unsigned char>(payload[0]) & 0x0f) * 4;
+  if (payload.size() <= header) return false;
+  std::size_t bits = (payload.size() - header) * 8;
+  std::size_t at = static_cast<std::size_t>(bit % bits);
+  payload[header + at / 8] = static_cast<char>(payload[header + at / 8] ^ (1u << (at % 8)));
+  return true;
+}
+
+}  // namespace
+
+std::string ShaperStats::describe() const {
+  return "seen=" + std::to_string(seen) + " passed=" + std::to_string(passed) + " delayed=" + std::to_string(delayed) +
+         " dropped=" + std::to_string(dropped) + " reordered=" + std::to_string(reordered) +
+         " corrupted=" + std::to_string(corrupted) + " overflow=" + std::to_string(overflow) +
+         " overruns=" + std::to_string(overruns) + " verdict_errors=" + std::to_string(verdict_errors) +
+         " released_at_stop=" + std::to_string(released_at_stop);
+}
+
+struct Shaper::Impl {
+  ShaperOptions options;
+  NfQueue queue;
+  std::unique_ptr<ShapeSchedule> schedule;
+  std::unordered_map<std::uint64_t, HeldPacket> held;
+  std::uint64_t next_key = 0;
+  ShapeRules used = ShapeRules::automatic;
+  bool rules_installed = false;
+  bool started = false;
+  ShaperStats stats;
+
+  void accept(HeldPacket& h) {
+    Status st;
+    if (h.corrupt) {
+      std::string payload = h.packet.payload;
+      if (flip_bit_after_ip_header(payload, h.corrupt_bit)) {
+        st = queue.verdict_with_payload(h.packet, payload);
+        if (st) ++stats.corrupted;
+      } else {
+        st = queue.verdict(h.packet, Verdict::accept);
+      }
+    } else {
+      st = queue.verdict(h.packet, Verdict::accept);
+    }
+    if (!st) ++stats.verdict_errors;
+  }
+
+  void release(const std::vector<std::uint64_t>& keys, std::uint64_t* counter) {
+    for (std::uint64_t key : keys) {
+      auto it = held.find(key);
+      if (it == held.end()) continue;
+      accept(it->second);
+      ++*counter;
+      held.erase(it);
+    }
+  }
+
+  void handle(QueuedPacket&& packet) {
+    ++stats.seen;
+    std::uint64_t key = next_key++;
+    ShapeDecision d = schedule->admit(key, ShapeClock::now(), packet.payload.size());
+    HeldPacket h{std::move(packet), d.corrupt, d.corrupt_bit};
+    switch (d.action) {
+      case ShapeAction::drop:
+        if (!queue.verdict(h.packet, Verdict::drop)) ++stats.verdict_errors;
+        ++(d.overflow ? stats.overflow : stats.dropped);
+        break;
+      case ShapeAction::accept_now:
+        accept(h);
+        ++(d.reordered ? stats.reordered : stats.passed);
+        break;
+      case ShapeAction::hold:
+        held.emplace(key, std::move(h));
+        break;
+    }
+  }
+};
+
+Shaper::Shaper() : impl_(std::make_unique<Impl>()) {}
+Shaper::~Shaper() { (void)stop(); }
+
+ShapeRules Shaper::rules_used() const { return impl_->used; }
+const ShaperStats& Shaper::stats() const { return impl_->stats; }
+
+Status Shaper::start(const ShaperOptions& options) {
+  if (impl_->started) return Status::failure("shaper already started");
+  if (Status st = validate_shape_params(options.params); !st) return st;
+  if (options.destinations.empty()) return Status::failure("--dst: at least one destination address is needed");
+  std::vector<std::string> destinations;
+  for (const auto& dst : options.destinations) {
+    in_addr addr{};
+    if (::inet_pton(AF_INET, dst.c_str(), &addr) != 1) {
+      return Status::failure("--dst: '" + dst + "' is not an IPv4 address (dotted quad, e.g. 10.0.0.2)");
+    }
+    char canonical[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &addr, canonical, sizeof canonical);
+    if (std::find(destinations.begin(), destinations.end(), canonical) == destinations.end()) {
+      destinations.emplace_back(canonical);
+    }
+  }
+  impl_->options = options;
+  impl_->options.destinations = destinations;
+  impl_->stats = {};
+  impl_->schedule = std::make_unique<ShapeSchedule>(options.params, options.seed);
+
+  // Bind first, rules second: a rule that queues to an unbound queue would
+  // only be bypassed, but this way the first packet is already shaped.
+  if (Status st = impl_->queue.open(options.queue); !st) {
+    if (st.error.find("Busy") != std::string::npos || st.error.find("busy") != std::string::npos ||
+        st.error.find("exist") != std::string::npos) {
+      st.error += " (another process, e.g. an earlier shaper, holds queue " + std::to_string(options.queue) + ")";
+    }
+    return st;
+  }
+  if (Status st = impl_->queue.set_fail_open(options.kernel_queue_max); !st) {
+    impl_->queue.close();
+    return st;
+  }
+  if (Status st = detail::install_shape_rules(options.rules, options.queue, destinations, &impl_->used); !st) {
+    impl_->queue.close();
+    return st;
+  }
+  impl_->rules_installed = true;
+  impl_->started = true;
+  return Status::success();
+}
+
+Status Shaper::run(const std::function<bool()>& should_stop, ShapeClock::time_point deadline) {
+  if (!impl_->started) return Status::failure("shaper not started");
+  Impl& s = *impl_;
+  while (!should_stop()) {
+    ShapeClock::time_point now = ShapeClock::now();
+    if (now >= deadline) break;
+    s.release(s.schedule->take_due(now), &s.stats.delayed);
+
+    ShapeClock::time_point wake = std::min(now + kStopCheck, deadline);
+    if (auto due = s.schedule->next_due(); due && *due < wake) wake = *due;
+    auto wait = std::max(ShapeClock::duration::zero(), wake - now);
+    timespec ts{static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(wait).count()),
+                static_cast<long>((wait % 1s) / 1ns)};
+    pollfd pfd{s.queue.fd(), POLLIN, 0};
+    int rc = ::ppoll(&pfd, 1, &ts, nullptr);
+    if (rc < 0 && errno != EINTR) return Status::failure(std::string("poll on NFQUEUE: ") + std::strerror(errno));
+    if (rc <= 0) continue;
+    Status st;
+    bool overrun = false;
+    std::vector<QueuedPacket> packets = s.queue.receive(0ms, &st, &overrun);
+    if (overrun) ++s.stats.overruns;
+    for (auto& p : packets) s.handle(std::move(p));
+    if (!st) return st;
+  }
+  return Status::success();
+}
+
+Status Shaper::stop() {
+  Impl& s = *impl_;
+  if (!s.started) return Status::success();
+  s.started = false;
+  Status result = Status::success();
+  // Rules first, so no new packet is queued; then everything held and
+  // anything that was queued meanwhile is accepted; then unbind.
+  if (s.rules_installed) {
+    result = detail::remove_shape_rules_with(s.used, s.options.queue);
+    s.rules_installed = !result.ok;
+  }
+  s.release(s.schedule->take_all(), &s.stats.released_at_stop);
+  for (int round = 0; round < 64; ++round) {
+    std::vector<QueuedPacket> late = s.queue.receive(round == 0 ? 10ms : 0ms);
+    if (late.empty()) break;
+    for (auto& p : late) {
+      ++s.stats.seen;
+      if (s.queue.verdict(p, Verdict::accept)) {
+        ++s.stats.released_at_stop;
+      } else {
+        ++s.stats.verdict_errors;
+      }
+    }
+  }
+  s.held.clear();
+  s.queue.close();
+  return result;
+}
+
+}  // namespace faultline::nemesis
