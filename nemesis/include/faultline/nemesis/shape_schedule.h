@@ -85,18 +85,26 @@ class ShapeRng {
 // last is 1 if the previous decision was "yes". The long-run rate stays p
 // (the chain's stationary probability solves q = (1 - c) p + c q), while
 // decisions come in runs: after a yes, the next is yes with (1 - c) p + c.
+// The first decision, with nothing to lean on, uses p itself — starting the
+// chain in its stationary state, so every decision is "yes" with
+// probability p (and p = 1 drops from the very first packet).
 class CorrelatedCoin {
  public:
   CorrelatedCoin(double probability, double correlation) : p_(probability), c_(correlation) {}
-  double next_probability() const { return (1.0 - c_) * p_ + c_ * (last_ ? 1.0 : 0.0); }
+  double next_probability() const {
+    if (first_) return p_;
+    return (1.0 - c_) * p_ + c_ * (last_ ? 1.0 : 0.0);
+  }
   // `u` is uniform in [0, 1).
   bool flip(double u) {
     last_ = p_ > 0 && u < next_probability();
+    first_ = false;
     return last_;
   }
 
  private:
   double p_, c_;
+  bool first_ = true;
   bool last_ = false;
 };
 
