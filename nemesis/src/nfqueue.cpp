@@ -63,6 +63,11 @@ Status NfQueue::open(std::uint16_t number) {
   if (sock_ == nullptr) return Status::failure("nfnl_queue_socket_alloc failed");
   // Packets arrive unsolicited, without our sequence numbers.
   nl_socket_disable_seq_check(sock_);
+  // nfnl_queue_socket_alloc turns acks off, which makes a refused bind (the
+  // queue held by another process: EPERM/EBUSY) look like success. Wait for
+  // the kernel's answer to every setup request; verdicts, sent later in
+  // bulk, go without (ack_verdicts_off below).
+  nl_socket_enable_auto_ack(sock_);
   int err = nfnl_connect(sock_);
   if (err < 0) {
     close();
@@ -80,10 +85,17 @@ Status NfQueue::open(std::uint16_t number) {
   if (err < 0) {
     close();
     bool unsupported = err == -NLE_OPNOTSUPP || err == -NLE_OBJ_NOTFOUND || err == -NLE_PROTO_MISMATCH;
-    return Status::failure("bind NFQUEUE " + std::to_string(number) + ": " + netlink_error(err), unsupported);
+    std::string why = "bind NFQUEUE " + std::to_string(number) + ": " + netlink_error(err);
+    if (err == -NLE_PERM || err == -NLE_BUSY) {
+      why += " (queue " + std::to_string(number) + " is already bound by another process, e.g. another shaper)";
+    }
+    return Status::failure(why, unsupported);
   }
   number_ = number;
   bound_ = true;
+  // From here on the socket carries packets and verdicts; a verdict must not
+  // wait for an ack (set_fail_open asks for its own).
+  nl_socket_disable_auto_ack(sock_);
   // A large receive buffer keeps bursts from being dropped (ENOBUFS) while
   // the shaper is holding verdicts back.
   nl_socket_set_buffer_size(sock_, 4 * 1024 * 1024, 0);
@@ -111,7 +123,9 @@ Status NfQueue::set_fail_open(std::uint32_t max_len) {
   int fdv = nl_socket_get_fd(sock_);
   int fl = ::fcntl(fdv, F_GETFL);
   ::fcntl(fdv, F_SETFL, fl & ~O_NONBLOCK);
+  nl_socket_enable_auto_ack(sock_);
   err = nl_send_sync(sock_, msg);  // frees msg
+  nl_socket_disable_auto_ack(sock_);
   ::fcntl(fdv, F_SETFL, fl | O_NONBLOCK);
   if (err < 0) {
     return Status::failure("NFQUEUE " + std::to_string(number_) + " fail-open/maxlen: " + netlink_error(err),

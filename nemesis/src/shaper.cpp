@@ -135,13 +135,7 @@ Status Shaper::start(const ShaperOptions& options) {
 
   // Bind first, rules second: a rule that queues to an unbound queue would
   // only be bypassed, but this way the first packet is already shaped.
-  if (Status st = impl_->queue.open(options.queue); !st) {
-    if (st.error.find("Busy") != std::string::npos || st.error.find("busy") != std::string::npos ||
-        st.error.find("exist") != std::string::npos) {
-      st.error += " (another process, e.g. an earlier shaper, holds queue " + std::to_string(options.queue) + ")";
-    }
-    return st;
-  }
+  if (Status st = impl_->queue.open(options.queue); !st) return st;
   if (Status st = impl_->queue.set_fail_open(options.kernel_queue_max); !st) {
     impl_->queue.close();
     return st;
