@@ -28,6 +28,7 @@ struct ShapeFlags {
   std::string loss = "0", loss_corr = "0", reorder = "0", reorder_corr = "0", corrupt = "0", corrupt_corr = "0";
   std::uint64_t rate_kbit = 0;
   std::size_t limit = 1000;
+  std::uint32_t queue_max = 8192;
   double duration_s = 0;
   std::uint64_t seed = 0;
   bool seed_given = false;
@@ -94,6 +95,8 @@ int run_shape() {
       return usage_error(std::string(fr.flag) + ": '" + fr.text + "' is not a probability (0..1 or 0%..100%)");
     }
   }
+  if (f.queue_max == 0) return usage_error("--queue-max must be at least 1");
+  options.kernel_queue_max = f.queue_max;
   p.rate_kbit = f.rate_kbit;
   p.limit = f.limit;
   if (Status st = validate_shape_params(p); !st) return usage_error(st.error);
@@ -166,6 +169,8 @@ Command shape_command() {
     sub->add_option("--corrupt-corr", f.corrupt_corr, "corrupt correlation");
     sub->add_option("--rate-kbit", f.rate_kbit, "bandwidth limit in kbit/s (0 = none)");
     sub->add_option("--limit", f.limit, "packets held at once before tail drop (netem's limit)");
+    sub->add_option("--queue-max", f.queue_max,
+                    "packets the kernel queues for us before accepting the rest unshaped (fail-open)");
     sub->add_option("--duration-s", f.duration_s, "stop by itself after this long (0 = until SIGTERM)");
     sub->add_option("--seed", f.seed, "random seed (default: random)")->each([&f](const std::string&) { f.seed_given = true; });
     sub->add_option("--rules", f.rules, "rule tool: auto (nft, else iptables), nft or iptables");

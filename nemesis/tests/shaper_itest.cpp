@@ -119,6 +119,18 @@ TEST_F(ShaperLab, DelayHitsTheTargetedDestinationOnly) {
   EXPECT_GE(stat_of(stats, "delayed"), 5) << stats;
 }
 
+TEST_F(ShaperLab, NormalJitterSpreadsTheDelay) {
+  start_shaper({"--dst", b_, "--delay-ms", "60", "--jitter-ms", "20", "--distribution", "normal"});
+  std::vector<double> rtts = lab_->probe_rtts("a", b_, 40);
+  ASSERT_EQ(answered(rtts), 40);
+  double lo = *std::min_element(rtts.begin(), rtts.end());
+  double hi = *std::max_element(rtts.begin(), rtts.end());
+  EXPECT_LT(lo, 50.0) << "some probes must be delayed less than 60 - 10 ms";
+  EXPECT_GT(hi, 70.0) << "some probes must be delayed more than 60 + 10 ms";
+  EXPECT_NEAR(median(rtts), 60.0, 15.0);
+  stop_shaper();
+}
+
 TEST_F(ShaperLab, SigtermRemovesTheRulesAndRestoresBaseline) {
   start_shaper({"--dst", b_ + "," + c_, "--delay-ms", "100"});
   EXPECT_NE(ruleset_of_a().find("faultline_shape_5"), std::string::npos) << "rules not visible while shaping";
@@ -249,6 +261,21 @@ TEST_F(ShaperLab, SecondShaperOnABusyQueueFailsWithExitOne) {
   EXPECT_NE(second.stderr_text().find("queue 5"), std::string::npos) << second.stderr_text();
   EXPECT_LT(median(lab_->probe_rtts("a", c_, 3)), 20.0) << "the refused shaper must not have installed rules";
   EXPECT_GE(median(lab_->probe_rtts("a", b_, 3)), 50.0) << "the first shaper keeps working";
+  stop_shaper();
+}
+
+// Overload never black-holes: once the kernel queue holds --queue-max
+// packets awaiting a verdict, the kernel accepts the rest unshaped
+// (fail-open) instead of dropping them.
+TEST_F(ShaperLab, OverloadedQueueFailsOpenInsteadOfDropping) {
+  start_shaper({"--dst", b_, "--delay-ms", "400", "--queue-max", "20"});
+  std::vector<LabArrival> got = lab_->burst("a", b_, 100, 64, 0, 600);
+  EXPECT_EQ(got.size(), 100u) << "nothing may be lost to overload";
+  long early = std::count_if(got.begin(), got.end(), [](const LabArrival& a) { return a.at_ms < 200; });
+  long late = std::count_if(got.begin(), got.end(), [](const LabArrival& a) { return a.at_ms >= 400; });
+  EXPECT_GE(early, 60) << "the excess must pass at once, unshaped";
+  EXPECT_GE(late, 10) << "what fitted in the queue is still delayed";
+  EXPECT_LE(late, 25);
   stop_shaper();
 }
 
