@@ -152,6 +152,7 @@ Status Shaper::start(const ShaperOptions& options) {
 Status Shaper::run(const std::function<bool()>& should_stop, ShapeClock::time_point deadline) {
   if (!impl_->started) return Status::failure("shaper not started");
   Impl& s = *impl_;
+  int failures_in_a_row = 0;
   while (!should_stop()) {
     ShapeClock::time_point now = ShapeClock::now();
     if (now >= deadline) break;
@@ -171,7 +172,15 @@ Status Shaper::run(const std::function<bool()>& should_stop, ShapeClock::time_po
     std::vector<QueuedPacket> packets = s.queue.receive(0ms, &st, &overrun);
     if (overrun) ++s.stats.overruns;
     for (auto& p : packets) s.handle(std::move(p));
-    if (!st) return st;
+    if (st) {
+      failures_in_a_row = 0;
+      continue;
+    }
+    // The kernel answers a failed verdict with an error on this socket (a
+    // packet it already flushed, e.g. when its device went down): count it
+    // and go on. Only a socket that keeps failing is fatal.
+    ++s.stats.verdict_errors;
+    if (packets.empty() && ++failures_in_a_row >= 100) return st;
   }
   return Status::success();
 }

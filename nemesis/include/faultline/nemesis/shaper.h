@@ -60,7 +60,7 @@ struct ShaperStats {
   std::uint64_t reordered = 0;    // released at once by the reorder fault
   std::uint64_t corrupted = 0;    // accepted with a bit flipped
   std::uint64_t overruns = 0;     // receive-buffer overruns (kernel accepted unshaped)
-  std::uint64_t verdict_errors = 0;
+  std::uint64_t verdict_errors = 0;    // verdicts not sent, or refused by the kernel
   std::uint64_t released_at_stop = 0;  // held packets accepted early by stop()
 
   std::string describe() const;  // "seen=.. delayed=.. dropped=.. ..."
