@@ -25,7 +25,8 @@ struct ShapeFlags {
   std::vector<std::string> dst;
   double delay_ms = 0, jitter_ms = 0;
   std::string distribution = "uniform";
-  std::string loss = "0", loss_corr = "0", reorder = "0", reorder_corr = "0", corrupt = "0", corrupt_corr = "0";
+  std::string loss = "0", loss_corr = "0", reorder = "0", reorder_corr = "0", corrupt = "0", corrupt_corr = "0",
+              duplicate = "0", duplicate_corr = "0";
   std::uint64_t rate_kbit = 0;
   std::size_t limit = 1000;
   std::uint32_t queue_max = 8192;
@@ -89,7 +90,9 @@ int run_shape() {
                              Fraction{"--reorder", f.reorder, &p.reorder},
                              Fraction{"--reorder-corr", f.reorder_corr, &p.reorder_correlation},
                              Fraction{"--corrupt", f.corrupt, &p.corrupt},
-                             Fraction{"--corrupt-corr", f.corrupt_corr, &p.corrupt_correlation}}) {
+                             Fraction{"--corrupt-corr", f.corrupt_corr, &p.corrupt_correlation},
+                             Fraction{"--duplicate", f.duplicate, &p.duplicate},
+                             Fraction{"--duplicate-corr", f.duplicate_corr, &p.duplicate_correlation}}) {
     *fr.into = parse_fraction(fr.text);
     if (std::isnan(*fr.into)) {
       return usage_error(std::string(fr.flag) + ": '" + fr.text + "' is not a probability (0..1 or 0%..100%)");
@@ -167,6 +170,8 @@ Command shape_command() {
     sub->add_option("--reorder-corr", f.reorder_corr, "reorder correlation");
     sub->add_option("--corrupt", f.corrupt, "fraction with one bit flipped after the IP header");
     sub->add_option("--corrupt-corr", f.corrupt_corr, "corrupt correlation");
+    sub->add_option("--duplicate", f.duplicate, "fraction sent twice (a marked copy through a raw socket)");
+    sub->add_option("--duplicate-corr", f.duplicate_corr, "duplicate correlation");
     sub->add_option("--rate-kbit", f.rate_kbit, "bandwidth limit in kbit/s (0 = none)");
     sub->add_option("--limit", f.limit, "packets held at once before tail drop (netem's limit)");
     sub->add_option("--queue-max", f.queue_max,

@@ -26,7 +26,8 @@ Status nft_install(const std::string& nft, std::uint16_t queue, const std::vecto
   std::string script = "add table " + table + "; delete table " + table + "; add table " + table +
                        "; add chain " + table +
                        " output { type filter hook output priority 0; policy accept; }; add rule " + table +
-                       " output ip daddr { " + joined(destinations, ", ") + " } queue num " +
+                       " output meta mark != " + std::to_string(kShaperCopyMark) + " ip daddr { " +
+                       joined(destinations, ", ") + " } queue num " +
                        std::to_string(queue) + " bypass";
   CommandResult r = run_command({nft, script}, kTool);
   if (!r.succeeded()) return Status::failure("nft could not add the NFQUEUE rules: " + r.describe());
@@ -58,8 +59,9 @@ Status iptables_install(const std::string& ipt, std::uint16_t queue, const std::
   if (Status st = iptables_remove(ipt, queue); !st) return st;
   CommandResult r = run_command({ipt, "-w", "5", "-N", chain}, kTool);
   for (std::size_t i = 0; r.succeeded() && i < destinations.size(); ++i) {
-    r = run_command({ipt, "-w", "5", "-A", chain, "-d", destinations[i], "-j", "NFQUEUE", "--queue-num",
-                     std::to_string(queue), "--queue-bypass"},
+    r = run_command({ipt, "-w", "5", "-A", chain, "-d", destinations[i], "-m", "mark", "!", "--mark",
+                     std::to_string(kShaperCopyMark), "-j", "NFQUEUE", "--queue-num", std::to_string(queue),
+                     "--queue-bypass"},
                     kTool);
   }
   // The jump last: until it exists no packet is queued.

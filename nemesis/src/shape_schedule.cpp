@@ -41,15 +41,13 @@ std::optional<PacketFault> parse_packet_fault(std::string_view name) {
   return std::nullopt;
 }
 
-bool shaper_supports(PacketFault fault) { return fault != PacketFault::duplicate; }
+bool shaper_supports(PacketFault fault) { return parse_packet_fault(packet_fault_name(fault)).has_value(); }
 
 Status check_shaper_supports(const std::vector<PacketFault>& faults) {
   for (PacketFault f : faults) {
     if (!shaper_supports(f)) {
       return Status::failure("packet fault '" + std::string(packet_fault_name(f)) +
-                                 "' needs sch_netem: the NFQUEUE shaper used on kernels without netem can delay, "
-                                 "drop, reorder, corrupt and rate-limit packets, but a verdict cannot send a "
-                                 "packet twice",
+                                 "' needs sch_netem: the NFQUEUE shaper used on kernels without netem cannot do it",
                              true);
     }
   }
@@ -69,10 +67,10 @@ Status validate_shape_params(const ShapeParams& p) {
                              {"--reorder-corr", p.reorder_correlation},
                              {"--corrupt", p.corrupt},
                              {"--corrupt-corr", p.corrupt_correlation},
-                             {"--duplicate", p.duplicate}}) {
+                             {"--duplicate", p.duplicate},
+                             {"--duplicate-corr", p.duplicate_correlation}}) {
     if (Status st = check_probability(flag, value); !st) return st;
   }
-  if (p.duplicate > 0) return check_shaper_supports({PacketFault::duplicate});
   if (p.reorder > 0 && p.delay.count() == 0) {
     return Status::failure("--reorder needs --delay-ms > 0: reordered packets overtake the delayed ones");
   }
@@ -103,6 +101,7 @@ double ShapeRng::normal() {
 ShapeSchedule::ShapeSchedule(const ShapeParams& params, std::uint64_t seed)
     : params_(params),
       rng_(seed),
+      duplicate_(params.duplicate, params.duplicate_correlation),
       loss_(params.loss, params.loss_correlation),
       reorder_(params.reorder, params.reorder_correlation),
       corrupt_(params.corrupt, params.corrupt_correlation) {}
@@ -120,12 +119,19 @@ ShapeClock::duration ShapeSchedule::sample_delay() {
 
 ShapeDecision ShapeSchedule::admit(std::uint64_t key, ShapeClock::time_point now, std::size_t bytes) {
   ShapeDecision d;
-  // netem's order: loss, corruption, the queue limit, then delay / reorder.
+  // netem's order: duplication, loss, corruption, the queue limit, then
+  // delay / reorder. As in netem, a duplicated packet that is "lost" still
+  // goes out once (the loss takes one of its two copies).
+  bool twice = duplicate_.flip(rng_.uniform01());
   if (loss_.flip(rng_.uniform01())) {
-    d.action = ShapeAction::drop;
-    d.lost = true;
-    return d;
+    if (!twice) {
+      d.action = ShapeAction::drop;
+      d.lost = true;
+      return d;
+    }
+    twice = false;
   }
+  d.duplicate = twice;
   if (corrupt_.flip(rng_.uniform01())) {
     d.corrupt = true;
     d.corrupt_bit = rng_.next();

@@ -1,7 +1,10 @@
 #include "faultline/nemesis/shaper.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -23,7 +26,34 @@ struct HeldPacket {
   QueuedPacket packet;
   bool corrupt = false;
   std::uint64_t corrupt_bit = 0;
+  bool duplicate = false;
 };
+
+// A raw IPv4 socket whose packets carry kShaperCopyMark: duplicates are
+// sent through it, header included, and the rules let them pass.
+int open_copy_socket(Status* status) {
+  int fd = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);  // IPPROTO_RAW implies IP_HDRINCL
+  if (fd < 0) {
+    *status = Status::failure(std::string("raw socket for duplicates: ") + std::strerror(errno));
+    return -1;
+  }
+  std::uint32_t mark = kShaperCopyMark;
+  if (::setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) {
+    *status = Status::failure(std::string("SO_MARK on the duplicates' socket: ") + std::strerror(errno));
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool send_copy(int fd, const std::string& packet) {
+  if (fd < 0 || packet.size() < 20) return false;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  std::memcpy(&to.sin_addr, packet.data() + 16, 4);  // the IPv4 destination
+  return ::sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+         static_cast<ssize_t>(packet.size());
+}
 
 // Flips one bit after the IP header, so the packet still goes where it was
 // going (a flipped destination would be rerouted by the kernel) but its
@@ -43,7 +73,7 @@ bool flip_bit_after_ip_header(std::string& payload, std::uint64_t bit) {
 std::string ShaperStats::describe() const {
   return "seen=" + std::to_string(seen) + " passed=" + std::to_string(passed) + " delayed=" + std::to_string(delayed) +
          " dropped=" + std::to_string(dropped) + " reordered=" + std::to_string(reordered) +
-         " corrupted=" + std::to_string(corrupted) + " overflow=" + std::to_string(overflow) +
+         " corrupted=" + std::to_string(corrupted) + " duplicated=" + std::to_string(duplicated) + " overflow=" + std::to_string(overflow) +
          " overruns=" + std::to_string(overruns) + " verdict_errors=" + std::to_string(verdict_errors) +
          " released_at_stop=" + std::to_string(released_at_stop);
 }
@@ -57,9 +87,28 @@ struct Shaper::Impl {
   ShapeRules used = ShapeRules::automatic;
   bool rules_installed = false;
   bool started = false;
+  int copy_fd = -1;  // raw socket for duplicates, when asked for
   ShaperStats stats;
 
+  void close_copy_socket() {
+    if (copy_fd >= 0) ::close(copy_fd);
+    copy_fd = -1;
+  }
+
   void accept(HeldPacket& h) {
+    accept_once(h);
+    // After the original's verdict, so the copy follows it onto the wire;
+    // the copy is of the packet as sent (netem also copies before corrupting).
+    if (h.duplicate) {
+      if (send_copy(copy_fd, h.packet.payload)) {
+        ++stats.duplicated;
+      } else {
+        ++stats.verdict_errors;
+      }
+    }
+  }
+
+  void accept_once(HeldPacket& h) {
     Status st;
     if (h.corrupt) {
       std::string payload = h.packet.payload;
@@ -89,7 +138,7 @@ struct Shaper::Impl {
     ++stats.seen;
     std::uint64_t key = next_key++;
     ShapeDecision d = schedule->admit(key, ShapeClock::now(), packet.payload.size());
-    HeldPacket h{std::move(packet), d.corrupt, d.corrupt_bit};
+    HeldPacket h{std::move(packet), d.corrupt, d.corrupt_bit, d.duplicate};
     switch (d.action) {
       case ShapeAction::drop:
         if (!queue.verdict(h.packet, Verdict::drop)) ++stats.verdict_errors;
@@ -135,13 +184,23 @@ Status Shaper::start(const ShaperOptions& options) {
 
   // Bind first, rules second: a rule that queues to an unbound queue would
   // only be bypassed, but this way the first packet is already shaped.
-  if (Status st = impl_->queue.open(options.queue); !st) return st;
+  if (options.params.duplicate > 0) {
+    Status st;
+    impl_->copy_fd = open_copy_socket(&st);
+    if (!st) return st;
+  }
+  if (Status st = impl_->queue.open(options.queue); !st) {
+    impl_->close_copy_socket();
+    return st;
+  }
   if (Status st = impl_->queue.set_fail_open(options.kernel_queue_max); !st) {
     impl_->queue.close();
+    impl_->close_copy_socket();
     return st;
   }
   if (Status st = detail::install_shape_rules(options.rules, options.queue, destinations, &impl_->used); !st) {
     impl_->queue.close();
+    impl_->close_copy_socket();
     return st;
   }
   impl_->rules_installed = true;
@@ -211,6 +270,7 @@ Status Shaper::stop() {
   }
   s.held.clear();
   s.queue.close();
+  s.close_copy_socket();
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -232,6 +233,21 @@ TEST_F(ShaperLab, CorruptedDatagramsFailTheirChecksumAtTheReceiver) {
   std::string stats = stop_shaper();
   EXPECT_EQ(stat_of(stats, "corrupted"), 10) << stats;
   EXPECT_EQ(csum_errors() - before, 10) << "B's kernel must see 10 bad checksums";
+}
+
+// Each datagram arrives twice; the copies carry the shaper's mark, so they
+// are not queued (and duplicated) again.
+TEST_F(ShaperLab, DuplicatedDatagramsArriveTwice) {
+  start_shaper({"--dst", b_, "--duplicate", "100%"});
+  std::vector<LabArrival> got = lab_->burst("a", b_, 20, 64, 2, 300);
+  std::map<std::uint32_t, int> copies;
+  for (const LabArrival& a : got) ++copies[a.seq];
+  EXPECT_EQ(got.size(), 40u);
+  EXPECT_EQ(copies.size(), 20u);
+  for (const auto& [seq, n] : copies) EXPECT_EQ(n, 2) << "datagram " << seq;
+  std::string stats = stop_shaper();
+  EXPECT_EQ(stat_of(stats, "duplicated"), 20) << stats;
+  EXPECT_EQ(stat_of(stats, "seen"), 20) << "copies must bypass the queue: " << stats;
 }
 
 // The rule says bypass: with the shaper SIGKILLed (its rules left behind),

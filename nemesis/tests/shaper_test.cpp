@@ -68,27 +68,26 @@ TEST(ShapeParamsValidation, ReorderNeedsADelay) {
   EXPECT_TRUE(validate_shape_params(p));
 }
 
-TEST(ShapeParamsValidation, DuplicateIsRefusedAsUnsupported) {
+TEST(ShapeParamsValidation, DuplicateIsAProbabilityToo) {
   ShapeParams p;
   p.duplicate = 0.2;
-  Status st = validate_shape_params(p);
-  EXPECT_FALSE(st);
-  EXPECT_TRUE(st.unsupported);
-  EXPECT_NE(st.error.find("duplicate"), std::string::npos) << st.error;
+  EXPECT_TRUE(validate_shape_params(p));
+  p.duplicate_correlation = 2;
+  EXPECT_NE(validate_shape_params(p).error.find("--duplicate-corr"), std::string::npos);
 }
 
-TEST(ShaperSupport, EveryNetemFaultButDuplicate) {
-  for (PacketFault f : {PacketFault::delay, PacketFault::loss, PacketFault::reorder, PacketFault::corrupt,
-                        PacketFault::rate}) {
+TEST(ShaperSupport, EveryNetemFault) {
+  for (PacketFault f : {PacketFault::delay, PacketFault::loss, PacketFault::duplicate, PacketFault::reorder,
+                        PacketFault::corrupt, PacketFault::rate}) {
     EXPECT_TRUE(shaper_supports(f)) << packet_fault_name(f);
     EXPECT_EQ(parse_packet_fault(packet_fault_name(f)), f);
   }
-  EXPECT_FALSE(shaper_supports(PacketFault::duplicate));
   EXPECT_FALSE(parse_packet_fault("teleport").has_value());
-  EXPECT_TRUE(check_shaper_supports({PacketFault::delay, PacketFault::loss}));
-  Status st = check_shaper_supports({PacketFault::loss, PacketFault::duplicate});
+  EXPECT_TRUE(check_shaper_supports({PacketFault::delay, PacketFault::loss, PacketFault::duplicate}));
+  Status st = check_shaper_supports({PacketFault::loss, static_cast<PacketFault>(99)});
   EXPECT_FALSE(st);
-  EXPECT_NE(st.error.find("'duplicate' needs sch_netem"), std::string::npos) << st.error;
+  EXPECT_TRUE(st.unsupported);
+  EXPECT_NE(st.error.find("needs sch_netem"), std::string::npos) << st.error;
 }
 
 // --- correlation math ---------------------------------------------------
@@ -313,6 +312,38 @@ TEST(ShapeSchedule, LimitTailDropsOnceThatManyAreHeld) {
   EXPECT_FALSE(d.lost);
   EXPECT_EQ(s.take_due(kT0 + 100ms).size(), 3u);
   EXPECT_EQ(s.admit(4, kT0 + 100ms, 100).action, ShapeAction::hold) << "room again once released";
+}
+
+TEST(ShapeSchedule, DuplicateMarksAboutTheFractionAndDelaysTheCopyWithIt) {
+  ShapeParams p = delay_of(20ms);
+  p.duplicate = 0.25;
+  p.limit = 1'000'000;
+  ShapeSchedule s(p, 12);
+  int twice = 0;
+  const int n = 10000;
+  for (int k = 0; k < n; ++k) {
+    ShapeDecision d = s.admit(k, kT0, 100);
+    EXPECT_EQ(d.action, ShapeAction::hold) << "a duplicate leaves with its (delayed) original";
+    twice += d.duplicate;
+  }
+  EXPECT_NEAR(static_cast<double>(twice) / n, 0.25, 0.015);
+}
+
+// As netem: loss takes one of a duplicated packet's two copies, so with
+// loss 100 % exactly the duplicated packets still go out, once.
+TEST(ShapeSchedule, LossOfADuplicatedPacketLeavesOneCopy) {
+  ShapeParams p;
+  p.duplicate = 0.3;
+  p.loss = 1.0;
+  ShapeSchedule s(p, 13);
+  int passed = 0;
+  const int n = 10000;
+  for (int k = 0; k < n; ++k) {
+    ShapeDecision d = s.admit(k, kT0, 100);
+    EXPECT_FALSE(d.duplicate);
+    if (d.action == ShapeAction::accept_now) ++passed;
+  }
+  EXPECT_NEAR(static_cast<double>(passed) / n, 0.3, 0.02);
 }
 
 TEST(ShapeSchedule, CorruptMarksAboutTheFraction) {

@@ -29,8 +29,9 @@ enum class PacketFault { delay, loss, duplicate, reorder, corrupt, rate };
 std::string_view packet_fault_name(PacketFault fault);
 std::optional<PacketFault> parse_packet_fault(std::string_view name);
 
-// Whether the NFQUEUE shaper can do `fault`. Duplicate is the one it cannot:
-// a verdict can accept, drop or rewrite a packet, never send it twice.
+// Whether the NFQUEUE shaper can do `fault`. All of netem's can be done:
+// duplicate, which no verdict can do (a verdict accepts, drops or rewrites a
+// packet once), is a copy sent through a raw socket beside the accept.
 bool shaper_supports(PacketFault fault);
 // Fails naming the first fault of `faults` the shaper cannot do, and why.
 Status check_shaper_supports(const std::vector<PacketFault>& faults);
@@ -53,8 +54,8 @@ struct ShapeParams {
   // Fraction of packets with one bit flipped after the IP header (the header
   // stays intact so the packet is still routed where it was going).
   double corrupt = 0, corrupt_correlation = 0;
-  // Always refused: the shaper cannot duplicate (kept so the error is clear).
-  double duplicate = 0;
+  // Fraction of packets sent twice (the copy leaves with the original).
+  double duplicate = 0, duplicate_correlation = 0;
   // Bandwidth in kbit/s (1 kbit = 1000 bits), 0 = unlimited: each packet
   // leaves no earlier than the previous one plus its own transmission time
   // (netem's serialization model: a token bucket with a one-packet burst).
@@ -116,6 +117,7 @@ struct ShapeDecision {
   bool lost = false;       // dropped by the loss fault
   bool overflow = false;   // dropped because `limit` packets were held
   bool reordered = false;  // released at once by the reorder fault
+  bool duplicate = false;  // send a copy with the original (never of a dropped one)
   bool corrupt = false;    // flip bit (corrupt_bit mod payload bits after the IP header)
   std::uint64_t corrupt_bit = 0;
 };
@@ -145,7 +147,7 @@ class ShapeSchedule {
 
   ShapeParams params_;
   ShapeRng rng_;
-  CorrelatedCoin loss_, reorder_, corrupt_;
+  CorrelatedCoin duplicate_, loss_, reorder_, corrupt_;
   std::optional<ShapeClock::time_point> rate_tail_;  // when the last rate-limited packet leaves
   std::uint64_t order_ = 0;
   std::priority_queue<Held, std::vector<Held>, std::greater<Held>> heap_;

@@ -4,7 +4,8 @@
 // OUTPUT hook) to NFQUEUE queue N, and gives each packet the verdict the
 // ShapeSchedule decided: drop (loss), accept now, accept later (delay,
 // jitter, rate), accept now while others wait (reorder), accept with one bit
-// flipped (corrupt).
+// flipped (corrupt); a duplicate is a copy of the accepted packet sent
+// through a raw socket, marked so the rules let it pass unqueued.
 //
 // Safety: the rule says `bypass` (iptables: --queue-bypass) and the queue is
 // fail-open, so a dead or overloaded shaper lets traffic through unshaped
@@ -29,6 +30,10 @@ namespace faultline::nemesis {
 enum class ShapeRules { automatic, nft, iptables };
 
 std::string_view shape_rules_name(ShapeRules rules);
+
+// The packet mark (SO_MARK) of the shaper's duplicate copies; the rules
+// skip marked packets, so a copy is never queued (and copied) again.
+inline constexpr std::uint32_t kShaperCopyMark = 0x464c5350;  // "FLSP"
 
 // The nft table (table ip <name>) or iptables chain (filter <name>) of queue
 // `queue`; one per shaper, so cleanup can find it by name.
@@ -59,6 +64,7 @@ struct ShaperStats {
   std::uint64_t overflow = 0;     // dropped because `limit` packets were held
   std::uint64_t reordered = 0;    // released at once by the reorder fault
   std::uint64_t corrupted = 0;    // accepted with a bit flipped
+  std::uint64_t duplicated = 0;   // copies sent beside the original
   std::uint64_t overruns = 0;     // receive-buffer overruns (kernel accepted unshaped)
   std::uint64_t verdict_errors = 0;    // verdicts not sent, or refused by the kernel
   std::uint64_t released_at_stop = 0;  // held packets accepted early by stop()
