@@ -295,6 +295,39 @@ TEST_F(ShaperLab, OverloadedQueueFailsOpenInsteadOfDropping) {
   stop_shaper();
 }
 
+// --rules nft needs the kernel's nft `queue` expression (CONFIG_NFT_QUEUE),
+// which some kernels (this project's CI) lack: then the shaper must fail with
+// exit 1 and a clear message, leaving no table; else it must shape.
+TEST_F(ShaperLab, NftRulesShapeOrFailCleanly) {
+  LabProcess nft(lab_->ns("a"), {agent_binary(), "shape", "--queue", "6", "--dst", b_, "--delay-ms", "100",
+                                 "--rules", "nft"});
+  std::optional<std::string> ready = nft.read_line(5000);
+  if (ready) {
+    EXPECT_NE(ready->find("rules=nft"), std::string::npos) << *ready;
+    EXPECT_GE(median(lab_->probe_rtts("a", b_, 3)), 100.0);
+    nft.signal(SIGTERM);
+    EXPECT_EQ(nft.wait(5000), 0);
+  } else {
+    EXPECT_EQ(nft.wait(5000), 1);
+    EXPECT_NE(nft.stderr_text().find("nft could not add the NFQUEUE rules"), std::string::npos)
+        << nft.stderr_text();
+  }
+  EXPECT_EQ(ruleset_of_a().find("faultline_shape_6"), std::string::npos) << "nothing may be left behind";
+  EXPECT_LT(median(lab_->probe_rtts("a", b_, 3)), 20.0);
+}
+
+TEST_F(ShaperLab, IptablesRulesAreUsedWhenAsked) {
+  std::string ready = start_shaper({"--dst", b_, "--delay-ms", "100", "--rules", "iptables"});
+  EXPECT_NE(ready.find("rules=iptables"), std::string::npos) << ready;
+  auto [rc, rules] = testing::lab_run({"ip", "netns", "exec", lab_->ns("a"), "iptables", "-S", "faultline_shape_5"});
+  EXPECT_EQ(rc, 0) << rules;
+  EXPECT_NE(rules.find("--queue-bypass"), std::string::npos) << rules;
+  EXPECT_GE(median(lab_->probe_rtts("a", b_, 3)), 100.0);
+  stop_shaper();
+  EXPECT_NE(testing::lab_run({"ip", "netns", "exec", lab_->ns("a"), "iptables", "-S", "faultline_shape_5"}).first, 0)
+      << "the chain must be gone";
+}
+
 TEST_F(ShaperLab, DurationEndsTheShaperByItself) {
   start_shaper({"--dst", b_, "--delay-ms", "50", "--duration-s", "0.5"});
   std::optional<std::string> stats = agent_->read_line(5000);
