@@ -9,8 +9,12 @@
 //               so the excess reaches B unshaped: "shaped" says how much did
 //               go through the shaper.
 //
+//   cpu:        the shaper process's own CPU time (user + system, from
+//               /proc/<pid>/stat) per packet it handled — the figure least
+//               disturbed by other load on the machine.
+//
 // Each figure is the median over --runs runs (default 5).
-//   shaper_bench [--runs N] [--seconds S] [--size BYTES]
+//   shaper_bench [--runs N] [--seconds S] [--size BYTES] [--agent PATH]
 #include <signal.h>
 
 #include <algorithm>
@@ -18,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -95,10 +100,27 @@ long flood(const NetnsLab& lab, const std::string& dst, double seconds, std::siz
   return out ? std::stol(*out) : -1;
 }
 
+// User + system CPU seconds of process `pid` so far.
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 struct Run {
   double rtt_median_ms = -1, rtt_p99_ms = -1;
   double sent_pps = -1, delivered_pps = -1, shaper_pps = -1;
   long overruns = -1;
+  double cpu_us_per_packet = -1;
 };
 
 }  // namespace
@@ -107,13 +129,15 @@ int main(int argc, char** argv) {
   int runs = 5;
   double seconds = 2;
   std::size_t size = 64;
+  std::string agent = std::string(FAULTLINE_BINARY_DIR) + "/nemesis/faultline-agent";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--runs") runs = std::atoi(argv[i + 1]);
     else if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
     else if (flag == "--size") size = static_cast<std::size_t>(std::atol(argv[i + 1]));
+    else if (flag == "--agent") agent = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: shaper_bench [--runs N] [--seconds S] [--size BYTES]\n");
+      std::fprintf(stderr, "usage: shaper_bench [--runs N] [--seconds S] [--size BYTES] [--agent PATH]\n");
       return 2;
     }
   }
@@ -121,7 +145,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "shaper_bench: needs root (network namespaces, NFQUEUE)\n");
     return 1;
   }
-  const std::string agent = std::string(FAULTLINE_BINARY_DIR) + "/nemesis/faultline-agent";
 
   NetnsLab lab("shb");
   for (const char* n : {"a", "b"}) {
@@ -165,12 +188,15 @@ int main(int argc, char** argv) {
       run.sent_pps = static_cast<double>(sent) / seconds;
       run.delivered_pps = static_cast<double>(rx_after - rx_before) / seconds;
       if (with_shaper) {
+        double cpu = cpu_seconds(shaper->pid());
         shaper->signal(SIGTERM);
         std::optional<std::string> stats = shaper->read_line(5000);
         shaper->wait(5000);
         // seen includes the 300 latency probes (and their warm-up): minor.
         run.shaper_pps = static_cast<double>(stat_of(stats.value_or(""), "seen") - 300) / seconds;
         run.overruns = stat_of(stats.value_or(""), "overruns");
+        long seen = stat_of(stats.value_or(""), "seen");
+        if (seen > 0 && cpu >= 0) run.cpu_us_per_packet = cpu * 1e6 / static_cast<double>(seen);
       }
       (with_shaper ? shaped : base).push_back(run);
     }
@@ -194,6 +220,8 @@ int main(int argc, char** argv) {
   std::printf("flood     shaper 0 ms: sent %.0f pkt/s, B received %.0f pkt/s, through the shaper %.0f pkt/s "
               "(%.0f%% shaped, rest fail-open)\n",
               med(shaped, &Run::sent_pps), delivered, shaper_pps, delivered > 0 ? 100.0 * shaper_pps / delivered : 0.0);
+  std::printf("cpu       shaper 0 ms: %.2f us of shaper CPU per packet (user + system)\n",
+              med(shaped, &Run::cpu_us_per_packet));
   std::printf("per-run shaper pkt/s:");
   for (const Run& r : shaped) std::printf(" %.0f", r.shaper_pps);
   std::printf("\n");

@@ -197,6 +197,38 @@ Status NfQueue::verdict(const QueuedPacket& packet, Verdict v) {
   return Status::success();
 }
 
+Status NfQueue::verdicts(const std::vector<std::pair<const QueuedPacket*, Verdict>>& batch) {
+  if (sock_ == nullptr) return Status::failure("queue not open");
+  std::string buffer;
+  auto flush = [&]() -> Status {
+    if (buffer.empty()) return Status::success();
+    int err = nl_sendto(sock_, buffer.data(), buffer.size());
+    buffer.clear();
+    if (err < 0) return Status::failure("NFQUEUE verdicts: " + netlink_error(err));
+    return Status::success();
+  };
+  for (const auto& [packet, v] : batch) {
+    nfnl_queue_msg* qmsg = nfnl_queue_msg_alloc();
+    if (qmsg == nullptr) return Status::failure("nfnl_queue_msg_alloc failed");
+    nfnl_queue_msg_set_group(qmsg, packet->queue);
+    nfnl_queue_msg_set_family(qmsg, packet->family);
+    nfnl_queue_msg_set_packetid(qmsg, packet->id);
+    nfnl_queue_msg_set_verdict(qmsg, v == Verdict::accept ? NF_ACCEPT : NF_DROP);
+    nl_msg* msg = nfnl_queue_msg_build_verdict(qmsg);
+    nfnl_queue_msg_put(qmsg);
+    if (msg == nullptr) return Status::failure("nfnl_queue_msg_build_verdict failed");
+    nl_complete_msg(sock_, msg);  // port id and sequence number, as nl_send_auto would
+    nlmsghdr* hdr = nlmsg_hdr(msg);
+    buffer.append(reinterpret_cast<const char*>(hdr), hdr->nlmsg_len);
+    buffer.resize(NLMSG_ALIGN(buffer.size()), '\0');
+    nlmsg_free(msg);
+    if (buffer.size() > 32 * 1024) {
+      if (Status st = flush(); !st) return st;
+    }
+  }
+  return flush();
+}
+
 Status NfQueue::verdict_with_payload(const QueuedPacket& packet, const std::string& payload) {
   if (sock_ == nullptr) return Status::failure("queue not open");
   nfnl_queue_msg* msg = nfnl_queue_msg_alloc();

@@ -95,40 +95,66 @@ struct Shaper::Impl {
     copy_fd = -1;
   }
 
-  void accept(HeldPacket& h) {
-    accept_once(h);
-    // After the original's verdict, so the copy follows it onto the wire;
-    // the copy is of the packet as sent (netem also copies before corrupting).
-    if (h.duplicate) {
-      if (send_copy(copy_fd, h.packet.payload)) {
-        ++stats.duplicated;
+  // Plain verdicts of this loop iteration, sent together by flush(); the
+  // packets they name stay alive in `pending_packets` until then.
+  std::vector<HeldPacket> pending_packets;
+  std::vector<std::uint8_t> pending_drop;
+
+  void accept(HeldPacket&& h) {
+    if (h.corrupt) {
+      // A rewritten payload needs its own message; keep the order of what
+      // came before it.
+      flush();
+      std::string payload = h.packet.payload;
+      Status st = flip_bit_after_ip_header(payload, h.corrupt_bit) ? queue.verdict_with_payload(h.packet, payload)
+                                                                    : queue.verdict(h.packet, Verdict::accept);
+      if (st) {
+        ++stats.corrupted;
       } else {
         ++stats.verdict_errors;
       }
+      if (h.duplicate) send_duplicate(h);
+      return;
+    }
+    pending_packets.push_back(std::move(h));
+    pending_drop.push_back(0);
+  }
+
+  void drop(HeldPacket&& h) {
+    pending_packets.push_back(std::move(h));
+    pending_drop.push_back(1);
+  }
+
+  // After the original's verdict, so the copy follows it onto the wire; the
+  // copy is of the packet as sent (netem also copies before corrupting).
+  void send_duplicate(const HeldPacket& h) {
+    if (send_copy(copy_fd, h.packet.payload)) {
+      ++stats.duplicated;
+    } else {
+      ++stats.verdict_errors;
     }
   }
 
-  void accept_once(HeldPacket& h) {
-    Status st;
-    if (h.corrupt) {
-      std::string payload = h.packet.payload;
-      if (flip_bit_after_ip_header(payload, h.corrupt_bit)) {
-        st = queue.verdict_with_payload(h.packet, payload);
-        if (st) ++stats.corrupted;
-      } else {
-        st = queue.verdict(h.packet, Verdict::accept);
-      }
-    } else {
-      st = queue.verdict(h.packet, Verdict::accept);
+  void flush() {
+    if (pending_packets.empty()) return;
+    std::vector<std::pair<const QueuedPacket*, Verdict>> batch;
+    batch.reserve(pending_packets.size());
+    for (std::size_t i = 0; i < pending_packets.size(); ++i) {
+      batch.emplace_back(&pending_packets[i].packet, pending_drop[i] ? Verdict::drop : Verdict::accept);
     }
-    if (!st) ++stats.verdict_errors;
+    if (!queue.verdicts(batch)) stats.verdict_errors += batch.size();
+    for (std::size_t i = 0; i < pending_packets.size(); ++i) {
+      if (!pending_drop[i] && pending_packets[i].duplicate) send_duplicate(pending_packets[i]);
+    }
+    pending_packets.clear();
+    pending_drop.clear();
   }
 
   void release(const std::vector<std::uint64_t>& keys, std::uint64_t* counter) {
     for (std::uint64_t key : keys) {
       auto it = held.find(key);
       if (it == held.end()) continue;
-      accept(it->second);
+      accept(std::move(it->second));
       ++*counter;
       held.erase(it);
     }
@@ -141,11 +167,11 @@ struct Shaper::Impl {
     HeldPacket h{std::move(packet), d.corrupt, d.corrupt_bit, d.duplicate};
     switch (d.action) {
       case ShapeAction::drop:
-        if (!queue.verdict(h.packet, Verdict::drop)) ++stats.verdict_errors;
+        drop(std::move(h));
         ++(d.overflow ? stats.overflow : stats.dropped);
         break;
       case ShapeAction::accept_now:
-        accept(h);
+        accept(std::move(h));
         ++(d.reordered ? stats.reordered : stats.passed);
         break;
       case ShapeAction::hold:
@@ -216,6 +242,7 @@ Status Shaper::run(const std::function<bool()>& should_stop, ShapeClock::time_po
     ShapeClock::time_point now = ShapeClock::now();
     if (now >= deadline) break;
     s.release(s.schedule->take_due(now), &s.stats.delayed);
+    s.flush();  // every verdict decided so far leaves before we sleep
 
     ShapeClock::time_point wake = std::min(now + kStopCheck, deadline);
     if (auto due = s.schedule->next_due(); due && *due < wake) wake = *due;
@@ -231,6 +258,7 @@ Status Shaper::run(const std::function<bool()>& should_stop, ShapeClock::time_po
     std::vector<QueuedPacket> packets = s.queue.receive(0ms, &st, &overrun);
     if (overrun) ++s.stats.overruns;
     for (auto& p : packets) s.handle(std::move(p));
+    s.flush();
     if (st) {
       failures_in_a_row = 0;
       continue;
@@ -255,7 +283,9 @@ Status Shaper::stop() {
     result = detail::remove_shape_rules_with(s.used, s.options.queue);
     s.rules_installed = !result.ok;
   }
+  s.flush();
   s.release(s.schedule->take_all(), &s.stats.released_at_stop);
+  s.flush();
   for (int round = 0; round < 64; ++round) {
     std::vector<QueuedPacket> late = s.queue.receive(round == 0 ? 10ms : 0ms);
     if (late.empty()) break;
