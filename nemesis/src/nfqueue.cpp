@@ -87,7 +87,9 @@ Status NfQueue::open(std::uint16_t number) {
     bool unsupported = err == -NLE_OPNOTSUPP || err == -NLE_OBJ_NOTFOUND || err == -NLE_PROTO_MISMATCH;
     std::string why = "bind NFQUEUE " + std::to_string(number) + ": " + netlink_error(err);
     if (err == -NLE_PERM || err == -NLE_BUSY) {
-      why += " (queue " + std::to_string(number) + " is already bound by another process, e.g. another shaper)";
+      why = "bind NFQUEUE " + std::to_string(number) + ": refused by the kernel (" + netlink_error(err) +
+            "): this process lacks CAP_NET_ADMIN, or another process (e.g. another shaper) already holds queue " +
+            std::to_string(number);
     }
     return Status::failure(why, unsupported);
   }

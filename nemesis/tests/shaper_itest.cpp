@@ -14,6 +14,7 @@
 #include <memory>
 #include <sstream>
 
+#include "faultline/nemesis/shape_agent.h"
 #include "faultline/nemesis/shaper.h"
 #include "faultline/testing/netns_lab.h"
 #include "faultline/testing/require_root.h"
@@ -21,6 +22,7 @@
 namespace faultline::nemesis {
 namespace {
 
+using namespace std::chrono_literals;
 using testing::LabArrival;
 using testing::LabChild;
 using testing::LabProcess;
@@ -105,6 +107,34 @@ class ShaperLab : public ::testing::Test {
   std::string b_, c_;
   std::uint16_t queue_ = 5;
 };
+
+// What the controller will run: shape_agent_args' command line is accepted,
+// its ready and stats lines parse.
+TEST_F(ShaperLab, ControllerCommandLineAndLinesWorkEndToEnd) {
+  ShaperOptions o;
+  o.queue = 5;
+  o.destinations = {b_};
+  o.seed = 3;
+  o.params.delay = 30ms;
+  o.params.jitter = 5ms;
+  o.params.loss = 0.1;
+  o.params.loss_correlation = 0.25;
+  std::vector<std::string> argv = shape_agent_args(o, 20);
+  argv.insert(argv.begin(), agent_binary());
+  agent_ = std::make_unique<LabProcess>(lab_->ns("a"), argv);
+  std::optional<std::string> line = agent_->read_line(5000);
+  ASSERT_TRUE(line.has_value()) << agent_->stderr_text();
+  auto ready = parse_shape_ready_line(*line);
+  ASSERT_TRUE(ready.has_value()) << *line;
+  EXPECT_EQ(ready->destinations, std::vector<std::string>{b_});
+  EXPECT_EQ(ready->mechanism, "nfqueue");
+  std::vector<double> rtts = lab_->probe_rtts("a", b_, 20, 300);
+  auto stats = parse_shaper_stats_line(stop_shaper());
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_EQ(stats->seen, 20u);
+  EXPECT_EQ(stats->dropped, static_cast<std::uint64_t>(20 - answered(rtts)));
+  EXPECT_EQ(stats->delayed + stats->dropped, 20u);
+}
 
 TEST_F(ShaperLab, DelayHitsTheTargetedDestinationOnly) {
   std::string ready = start_shaper({"--dst", b_, "--delay-ms", "100"});

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 
+#include "faultline/nemesis/shape_agent.h"
 #include "faultline/nemesis/shape_schedule.h"
 
 namespace faultline::nemesis {
@@ -363,6 +364,62 @@ TEST(ShapeSchedule, CorruptMarksAboutTheFraction) {
   }
   EXPECT_NEAR(static_cast<double>(corrupt) / n, 0.1, 0.015);
   EXPECT_GT(bits.size(), 50u) << "flipped bits must spread over the packet";
+}
+
+// --- the agent's command line and its two lines -----------------------
+
+TEST(ShapeAgentArgs, OnlyWhatDiffersFromTheAgentsDefaults) {
+  ShaperOptions o;
+  o.queue = 7;
+  o.destinations = {"10.0.0.2", "10.0.0.3"};
+  o.seed = 42;
+  EXPECT_EQ(shape_agent_args(o), (std::vector<std::string>{"shape", "--queue", "7", "--dst", "10.0.0.2,10.0.0.3",
+                                                           "--seed", "42"}));
+  o.params.delay = 50ms;
+  o.params.jitter = 10'500us;
+  o.params.distribution = JitterDistribution::normal;
+  o.params.loss = 0.2;
+  o.params.loss_correlation = 0.75;
+  o.params.duplicate = 0.05;
+  o.params.rate_kbit = 1000;
+  o.rules = ShapeRules::iptables;
+  EXPECT_EQ(shape_agent_args(o, 30),
+            (std::vector<std::string>{"shape", "--queue", "7", "--dst", "10.0.0.2,10.0.0.3", "--seed", "42",
+                                      "--delay-ms", "50", "--jitter-ms", "10.5", "--distribution", "normal",
+                                      "--loss", "0.2", "--loss-corr", "0.75", "--duplicate", "0.05",
+                                      "--rate-kbit", "1000", "--rules", "iptables", "--duration-s", "30"}));
+}
+
+TEST(ShapeAgentLines, ReadyLineParses) {
+  auto ready = parse_shape_ready_line("shaping queue=5 dst=10.0.0.2,10.0.0.3 mechanism=nfqueue rules=iptables");
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->queue, 5);
+  EXPECT_EQ(ready->destinations, (std::vector<std::string>{"10.0.0.2", "10.0.0.3"}));
+  EXPECT_EQ(ready->mechanism, "nfqueue");
+  EXPECT_EQ(ready->rules, "iptables");
+  EXPECT_FALSE(parse_shape_ready_line("stopped queue=5").has_value());
+  EXPECT_FALSE(parse_shape_ready_line("shaping queue=x dst=1.2.3.4 mechanism=nfqueue").has_value());
+  EXPECT_FALSE(parse_shape_ready_line("").has_value());
+}
+
+TEST(ShapeAgentLines, StatsLineRoundTrips) {
+  ShaperStats s;
+  s.seen = 100;
+  s.passed = 10;
+  s.delayed = 50;
+  s.dropped = 20;
+  s.reordered = 5;
+  s.corrupted = 3;
+  s.duplicated = 4;
+  s.overflow = 2;
+  s.overruns = 1;
+  s.verdict_errors = 6;
+  s.released_at_stop = 7;
+  auto parsed = parse_shaper_stats_line("stopped queue=3 " + s.describe());
+  ASSERT_TRUE(parsed.has_value()) << s.describe();
+  EXPECT_EQ(parsed->describe(), s.describe());
+  EXPECT_FALSE(parse_shaper_stats_line("stopped queue=3 seen=1").has_value()) << "every counter is required";
+  EXPECT_FALSE(parse_shaper_stats_line("shaping queue=3 " + s.describe()).has_value());
 }
 
 }  // namespace
