@@ -232,6 +232,22 @@ TEST_F(ShaperLab, RateSpacesABurstByItsTransmissionTime) {
   stop_shaper();
 }
 
+// The node protocol is TCP: a transfer through delay, loss and reorder (its
+// large sends arrive as segmented GSO packets) must complete intact.
+TEST_F(ShaperLab, TcpTransferCompletesThroughDelayLossAndReorder) {
+  LabChild counter = lab_->tcp_counter("c");  // C: the echo there is UDP, same port number is free for TCP
+  auto baseline = lab_->tcp_send("a", c_, 1 << 20);
+  ASSERT_TRUE(baseline.has_value()) << "TCP to C does not work even unshaped";
+  start_shaper({"--dst", c_, "--delay-ms", "10", "--loss", "2%", "--reorder", "10%"});
+  auto shaped = lab_->tcp_send("a", c_, 4 << 20);
+  ASSERT_TRUE(shaped.has_value()) << "TCP transfer did not finish through the shaper";
+  EXPECT_EQ(shaped->first, 4u << 20) << "every byte must arrive";
+  std::string stats = stop_shaper();
+  EXPECT_GT(stat_of(stats, "dropped"), 0) << stats;
+  EXPECT_GT(stat_of(stats, "reordered"), 0) << stats;
+  EXPECT_GT(stat_of(stats, "delayed"), 100) << stats;
+}
+
 // A flipped bit after the IP header breaks the UDP checksum: B's kernel
 // drops the datagram and counts it (InCsumErrors), as with netem's corrupt.
 TEST_F(ShaperLab, CorruptedDatagramsFailTheirChecksumAtTheReceiver) {

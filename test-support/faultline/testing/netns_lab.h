@@ -209,6 +209,69 @@ class NetnsLab {
     return LabChild(pid);
   }
 
+  // A TCP server on kLabEchoPort inside `name`: for each connection it reads
+  // to EOF, then answers with the byte count (8 bytes) and closes.
+  LabChild tcp_counter(const std::string& name) const {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (!enter(name)) ::_exit(1);
+      int s = ::socket(AF_INET, SOCK_STREAM, 0);
+      int one = 1;
+      ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(kLabEchoPort);
+      if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s, 8) != 0) ::_exit(1);
+      while (true) {
+        int c = ::accept(s, nullptr, nullptr);
+        if (c < 0) continue;
+        std::uint64_t total = 0;
+        char buf[65536];
+        ssize_t n;
+        while ((n = ::read(c, buf, sizeof buf)) > 0) total += static_cast<std::uint64_t>(n);
+        ssize_t ignored = ::write(c, &total, sizeof total);
+        (void)ignored;
+        ::close(c);
+      }
+    }
+    return LabChild(pid);
+  }
+
+  // Sends `bytes` over TCP from `from` to the tcp_counter at `dst`; returns
+  // "<bytes the server counted> <seconds>" or nullopt.
+  std::optional<std::pair<std::uint64_t, double>> tcp_send(const std::string& from, const std::string& dst,
+                                                           std::size_t bytes, double timeout_ms = 15000) const {
+    auto out = in_ns(
+        from,
+        [&] {
+          int s = ::socket(AF_INET, SOCK_STREAM, 0);
+          sockaddr_in a{};
+          a.sin_family = AF_INET;
+          a.sin_port = htons(kLabEchoPort);
+          ::inet_pton(AF_INET, dst.c_str(), &a.sin_addr);
+          double start = lab_now_ms();
+          if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::string("!connect");
+          std::string chunk(65536, 't');
+          std::size_t sent = 0;
+          while (sent < bytes) {
+            ssize_t n = ::write(s, chunk.data(), std::min(chunk.size(), bytes - sent));
+            if (n <= 0) return std::string("!write");
+            sent += static_cast<std::size_t>(n);
+          }
+          ::shutdown(s, SHUT_WR);
+          std::uint64_t counted = 0;
+          if (::read(s, &counted, sizeof counted) != static_cast<ssize_t>(sizeof counted)) return std::string("!read");
+          return std::to_string(counted) + " " + std::to_string((lab_now_ms() - start) / 1000.0);
+        },
+        timeout_ms);
+    if (!out) return std::nullopt;
+    std::istringstream in(*out);
+    std::pair<std::uint64_t, double> result;
+    if (!(in >> result.first >> result.second)) return std::nullopt;
+    return result;
+  }
+
   // Sequential probes from `from` to the echo at `dst`: each RTT in ms, or -1
   // when no echo came within `timeout_ms`. Empty if the probe could not run.
   std::vector<double> probe_rtts(const std::string& from, const std::string& dst, int count,
