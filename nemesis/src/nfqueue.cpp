@@ -66,7 +66,7 @@ Status NfQueue::open(std::uint16_t number) {
   // nfnl_queue_socket_alloc turns acks off, which makes a refused bind (the
   // queue held by another process: EPERM/EBUSY) look like success. Wait for
   // the kernel's answer to every setup request; verdicts, sent later in
-  // bulk, go without (ack_verdicts_off below).
+  // bulk, go without (auto-ack is turned off again once bound).
   nl_socket_enable_auto_ack(sock_);
   int err = nfnl_connect(sock_);
   if (err < 0) {

@@ -73,7 +73,8 @@ bool flip_bit_after_ip_header(std::string& payload, std::uint64_t bit) {
 std::string ShaperStats::describe() const {
   return "seen=" + std::to_string(seen) + " passed=" + std::to_string(passed) + " delayed=" + std::to_string(delayed) +
          " dropped=" + std::to_string(dropped) + " reordered=" + std::to_string(reordered) +
-         " corrupted=" + std::to_string(corrupted) + " duplicated=" + std::to_string(duplicated) + " overflow=" + std::to_string(overflow) +
+         " corrupted=" + std::to_string(corrupted) + " duplicated=" + std::to_string(duplicated) +
+         " overflow=" + std::to_string(overflow) +
          " overruns=" + std::to_string(overruns) + " verdict_errors=" + std::to_string(verdict_errors) +
          " released_at_stop=" + std::to_string(released_at_stop);
 }
@@ -106,12 +107,13 @@ struct Shaper::Impl {
       // came before it.
       flush();
       std::string payload = h.packet.payload;
-      Status st = flip_bit_after_ip_header(payload, h.corrupt_bit) ? queue.verdict_with_payload(h.packet, payload)
-                                                                    : queue.verdict(h.packet, Verdict::accept);
-      if (st) {
-        ++stats.corrupted;
-      } else {
+      // A packet with nothing after its IP header is accepted unchanged.
+      bool flipped = flip_bit_after_ip_header(payload, h.corrupt_bit);
+      Status st = flipped ? queue.verdict_with_payload(h.packet, payload) : queue.verdict(h.packet, Verdict::accept);
+      if (!st) {
         ++stats.verdict_errors;
+      } else if (flipped) {
+        ++stats.corrupted;
       }
       if (h.duplicate) send_duplicate(h);
       return;
