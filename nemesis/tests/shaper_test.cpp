@@ -26,6 +26,18 @@ ShapeParams delay_of(std::chrono::microseconds d) {
 
 TEST(ShapeParamsValidation, DefaultsArePassThroughAndValid) { EXPECT_TRUE(validate_shape_params(ShapeParams{})); }
 
+TEST(ShapeParamsValidation, JepsensDefaultsAreValid) {
+  for (const ShapeParams& p : {ShapeParams::jepsen_delay(), ShapeParams::jepsen_loss(), ShapeParams::jepsen_duplicate(),
+                               ShapeParams::jepsen_corrupt(), ShapeParams::jepsen_reorder(), ShapeParams::jepsen_rate()}) {
+    EXPECT_TRUE(validate_shape_params(p)) << validate_shape_params(p).error;
+  }
+  EXPECT_EQ(ShapeParams::jepsen_delay().delay, 50ms);
+  EXPECT_EQ(ShapeParams::jepsen_delay().jitter, 10ms);
+  EXPECT_DOUBLE_EQ(ShapeParams::jepsen_loss().loss, 0.2);
+  EXPECT_DOUBLE_EQ(ShapeParams::jepsen_reorder().reorder_correlation, 0.75);
+  EXPECT_EQ(ShapeParams::jepsen_rate().rate_kbit, 1000u);
+}
+
 TEST(ShapeParamsValidation, ProbabilitiesOutsideZeroToOneNameTheFlag) {
   ShapeParams p;
   p.loss = 1.5;

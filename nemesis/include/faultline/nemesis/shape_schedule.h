@@ -63,6 +63,23 @@ struct ShapeParams {
   // At most this many packets held at once; more are dropped, as netem's
   // `limit` (default 1000) does.
   std::size_t limit = 1000;
+
+  // Jepsen's defaults, one fault each: delay 50 ms ± 10 ms; loss, duplicate,
+  // reorder, corrupt 20 % with 75 % correlation (reorder on top of the
+  // default delay, which it needs); rate 1 Mbit/s.
+  static ShapeParams jepsen_delay() {
+    return {.delay = std::chrono::milliseconds(50), .jitter = std::chrono::milliseconds(10)};
+  }
+  static ShapeParams jepsen_loss() { return {.loss = 0.2, .loss_correlation = 0.75}; }
+  static ShapeParams jepsen_duplicate() { return {.duplicate = 0.2, .duplicate_correlation = 0.75}; }
+  static ShapeParams jepsen_corrupt() { return {.corrupt = 0.2, .corrupt_correlation = 0.75}; }
+  static ShapeParams jepsen_reorder() {
+    ShapeParams p = jepsen_delay();
+    p.reorder = 0.2;
+    p.reorder_correlation = 0.75;
+    return p;
+  }
+  static ShapeParams jepsen_rate() { return {.rate_kbit = 1000}; }
 };
 
 // The first thing wrong with `params`, named as the agent's flag spells it.
