@@ -24,9 +24,10 @@ struct Command {
 
 // One per fault; defined in agent_<fault>.cpp.
 Command version_command();
+Command shape_command();
 
 inline std::vector<Command> all_commands() {
-  return {version_command()};
+  return {version_command(), shape_command()};
 }
 
 }  // namespace faultline::nemesis::agent

@@ -182,8 +182,8 @@ void resolve_fallbacks(std::vector<Capability>& caps) {
       } else {
         c.disables = {"kernel netem packet faults (delay, jitter, loss, duplicate, reorder, corrupt, rate)"};
         if (works(cap::kNfqueue)) {
-          c.fallback = "packet faults use the NFQUEUE userspace shaper (delay, jitter, loss, reorder; duplicate, "
-                       "corrupt and rate are refused); " + vm_lane;
+          c.fallback = "packet faults use the NFQUEUE userspace shaper (delay, jitter, loss, duplicate, reorder, "
+                       "corrupt, rate: nemesis/SHAPER.md); " + vm_lane;
         }
       }
     } else if (n == cap::kPrio) {
