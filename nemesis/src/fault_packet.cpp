@@ -7,6 +7,7 @@
 //              queued packets, for kernels without sch_netem (this project's
 //              CI machines). It runs for the window and is stopped to heal.
 #include <map>
+#include <mutex>
 
 #include "faultline/nemesis/background.h"
 #include "faults.h"
@@ -17,8 +18,10 @@ namespace {
 constexpr int kShaperQueue = 7;  // queues are per namespace; any fixed number will do
 
 // Jepsen's defaults: delay 50 ms ± 10 ms; loss, duplicate, reorder, corrupt
-// 20 % with 75 % correlation; rate 1 Mbit.
-std::vector<std::string> kind_flags(const std::string& kind, nlohmann::json& params) {
+// 20 % with 75 % correlation; rate 1 Mbit. The netem agent takes percentages
+// as numbers, the shaper as "N%".
+std::vector<std::string> kind_flags(const std::string& kind, const std::string& mechanism, nlohmann::json& params) {
+  const std::string pct = mechanism == "netem" ? "" : "%";
   if (kind == "delay") {
     params.update({{"delay_ms", 50}, {"jitter_ms", 10}});
     return {"--delay-ms", "50", "--jitter-ms", "10"};
@@ -26,7 +29,7 @@ std::vector<std::string> kind_flags(const std::string& kind, nlohmann::json& par
   if (kind == "reorder") {
     // Reordering needs a delay for the other packets to be overtaken.
     params.update({{"delay_ms", 50}, {"jitter_ms", 10}, {"reorder", 20}, {"reorder_corr", 75}});
-    return {"--delay-ms", "50", "--jitter-ms", "10", "--reorder", "20", "--reorder-corr", "75"};
+    return {"--delay-ms", "50", "--jitter-ms", "10", "--reorder", "20" + pct, "--reorder-corr", "75" + pct};
   }
   if (kind == "rate") {
     params["rate_kbit"] = 1000;
@@ -34,7 +37,7 @@ std::vector<std::string> kind_flags(const std::string& kind, nlohmann::json& par
   }
   // loss, duplicate, corrupt
   params.update({{kind, 20}, {kind + "_corr", 75}});
-  return {"--" + kind, "20", "--" + kind + "-corr", "75"};
+  return {"--" + kind, "20" + pct, "--" + kind + "-corr", "75" + pct};
 }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
@@ -60,30 +63,27 @@ class PacketFault final : public Fault {
     w.nodes = select_targets(node_names(control_), pick(options_.targets, rng), rng);
     const std::string kind = pick(options_.packet_kinds, rng);
     w.params = {{"mechanism", options_.packet_mechanism}, {"kind", kind}};
-    const std::vector<std::string> flags = kind_flags(kind, w.params);
-    try {
-      for (const auto& node : w.nodes) apply(node, flags);
-    } catch (...) {
+    const std::vector<std::string> flags = kind_flags(kind, options_.packet_mechanism, w.params);
+    const std::vector<std::string> errors =
+        for_each_node(w.nodes, [&](const std::string& node) { apply(node, flags); });
+    if (!errors.empty()) {
       heal_all();
-      throw;
+      throw FaultError(errors.front());
     }
     active_ = w.nodes;
     return w;
   }
 
   nlohmann::json stop() override {
-    std::vector<std::string> errors;
-    for (const auto& node : active_) heal(node, errors);
+    std::vector<std::string> errors = heal(active_);
     active_.clear();
     if (!errors.empty()) throw FaultError(errors.front());
     return nlohmann::json::object();
   }
 
   std::vector<std::string> heal_all() override {
-    std::vector<std::string> errors;
-    for (const auto& node : node_names(control_)) heal(node, errors);
     active_.clear();
-    return errors;
+    return heal(node_names(control_));
   }
 
  private:
@@ -112,39 +112,49 @@ class PacketFault final : public Fault {
     Status st = shaper.start(wrapped, control_.env());
     if (st) st = shaper.wait_for_line("shaping", std::chrono::milliseconds(5000));
     if (!st) throw FaultError("starting the packet shaper on " + node + ": " + st.error);
+    std::lock_guard<std::mutex> lock(mu_);
     shapers_[node] = std::move(shaper);
   }
 
-  void heal(const std::string& node, std::vector<std::string>& errors) {
+  std::vector<std::string> heal(const std::vector<std::string>& nodes) {
+    return for_each_node(nodes, [&](const std::string& node) { heal_one(node); });
+  }
+
+  // Throws FaultError when the node may still be shaped.
+  void heal_one(const std::string& node) {
     if (options_.packet_mechanism == "netem") {
-      try {
-        run_in_node(control_, node, {options_.agent.string(), "netem-clear", "--dev", control_.device(node)});
-      } catch (const std::exception& e) {
-        errors.push_back(e.what());
-      }
+      run_in_node(control_, node, {options_.agent.string(), "netem-clear", "--dev", control_.device(node)});
       return;
     }
-    auto it = shapers_.find(node);
-    if (it == shapers_.end()) return;
-    CommandResult r = it->second.terminate();
-    shapers_.erase(it);
+    BackgroundCommand shaper;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = shapers_.find(node);
+      if (it == shapers_.end()) return;
+      shaper = std::move(it->second);
+      shapers_.erase(it);
+    }
+    CommandResult r = shaper.terminate();
     // The shaper exits 0 after removing its rules; anything else may have
     // left a rule behind (harmless: rules bypass the queue when nobody listens).
-    if (r.exit_code != 0) errors.push_back("packet shaper on " + node + " ended badly: " + r.describe());
+    if (r.exit_code != 0) throw FaultError("packet shaper on " + node + " ended badly: " + r.describe());
   }
 
   NodeControl& control_;
   NemesisOptions options_;
   std::vector<std::string> active_;
+  std::mutex mu_;  // shapers_, filled and emptied from one thread per node
   std::map<std::string, BackgroundCommand> shapers_;
 };
 
 }  // namespace
 
 const std::vector<std::string>& packet_kinds(const std::string& mechanism) {
-  static const std::vector<std::string> kNetem = {"delay", "loss", "duplicate", "reorder", "corrupt", "rate"};
-  static const std::vector<std::string> kShaper = {"delay", "loss", "reorder", "rate"};
-  return mechanism == "netem" ? kNetem : kShaper;
+  static const std::vector<std::string> kAll = {"delay", "loss", "duplicate", "reorder", "corrupt", "rate"};
+  // The shaper does them all (nemesis/SHAPER.md): duplicates go out as marked
+  // copies through a raw socket, corruption flips a bit past the IP header.
+  (void)mechanism;
+  return kAll;
 }
 
 std::unique_ptr<Fault> make_packet_fault(NodeControl& control, const NemesisOptions& options) {
