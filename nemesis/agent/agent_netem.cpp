@@ -44,6 +44,7 @@ struct NetemFlags {
   OptionalValue delay_ms, jitter_ms, delay_corr, distribution;
   OptionalValue loss, loss_corr, duplicate, duplicate_corr, reorder, reorder_corr, corrupt, corrupt_corr;
   OptionalValue rate_kbit;
+  bool dry_run = false;
 };
 
 // Thrown for a bad value; becomes exit 2 with its message.
@@ -153,6 +154,8 @@ Command netem_command() {
     add_value(sub, flags->corrupt, "--corrupt", "corruption in % (alone: 20 % with 75 % correlation)");
     add_required_value(sub, flags->corrupt_corr, "--corrupt-corr", "corruption correlation in %");
     add_value(sub, flags->rate_kbit, "--rate-kbit", "rate limit in kbit/s, through a tbf under netem (alone: 1000)");
+    sub->add_flag("--dry-run", flags->dry_run,
+                  "check the flags and print the fault with defaults filled in; touch nothing");
     return sub;
   };
   c.run = [flags]() -> int {
@@ -163,6 +166,10 @@ Command netem_command() {
       return fail("netem", bad.why, kExitBadFlags);
     }
     if (Status st = validate(fault); !st) return fail("netem", st.error, kExitBadFlags);
+    if (flags->dry_run) {
+      std::printf("netem on %s (dry run): %s\n", flags->dev.c_str(), describe(fault).c_str());
+      return kExitApplied;
+    }
     RouteSocket sock;
     Status st = apply_netem_fault(sock, flags->dev, fault);
     if (!st && st.unsupported) {
