@@ -17,7 +17,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,16 @@ struct ResultLine {
   double number(const std::string& key) const {
     std::string v = (*this)[key];
     return v.empty() ? -1 : std::stod(v);
+  }
+  // The median of the space-separated numbers in `key` (ping's per-reply
+  // times), or -1 when there are none.
+  double median(const std::string& key) const {
+    std::istringstream in((*this)[key]);
+    std::vector<double> v;
+    for (double x; in >> x;) v.push_back(x);
+    if (v.empty()) return -1;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   }
 };
 
@@ -211,7 +223,8 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
     const ResultLine* r = rtt(lines, "before", peer);
     ASSERT_NE(r, nullptr);
     EXPECT_EQ((*r)["rx"], "10") << r->raw;
-    EXPECT_LT(r->number("avg"), 20) << r->raw;
+    EXPECT_GE(r->median("times"), 0) << r->raw;
+    EXPECT_LT(r->median("times"), 20) << r->raw;
   }
 
   // Delay 100 ms to b only; the tree is prio 1: with netem 40: under band 4.
@@ -224,13 +237,13 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
   ASSERT_NE(delayed, nullptr);
   ASSERT_NE(untouched, nullptr);
   EXPECT_EQ((*delayed)["rx"], "10") << delayed->raw;
+  // Medians, not maxima: an emulated (TCG) guest on a busy host sees the odd
+  // ping stalled by the host scheduler, but never one faster than the delay.
   EXPECT_GE(delayed->number("min"), 100) << delayed->raw;
-  EXPECT_LT(delayed->number("max"), 200) << delayed->raw;
-  // Emulated (TCG) guests on a busy host show the odd slow ping; the average
-  // says "unchanged", the max only that no packet met the 100 ms delay.
+  EXPECT_LT(delayed->median("times"), 150) << delayed->raw;
   EXPECT_EQ((*untouched)["rx"], "10") << untouched->raw;
-  EXPECT_LT(untouched->number("avg"), 20) << untouched->raw;
-  EXPECT_LT(untouched->number("max"), 100) << untouched->raw;
+  EXPECT_GE(untouched->median("times"), 0) << untouched->raw;
+  EXPECT_LT(untouched->median("times"), 20) << untouched->raw;
 
   // Loss 50 % to b: the ratio seen over 200 pings is well inside 30..70 %
   // (binomial sd 3.5 %); c loses nothing.
@@ -259,8 +272,8 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
   ASSERT_NE(slow, nullptr);
   ASSERT_NE(fast, nullptr);
   EXPECT_GE(slow->number("max"), 500) << slow->raw;
-  EXPECT_LT(fast->number("avg"), 20) << fast->raw;
-  EXPECT_LT(fast->number("max"), 100) << fast->raw;
+  EXPECT_GE(fast->median("times"), 0) << fast->raw;
+  EXPECT_LT(fast->median("times"), 20) << fast->raw;
   EXPECT_EQ((*fast)["rx"], "20") << fast->raw;
 
   // Cleared (twice): no prio or netem left, and b is as fast as before.
@@ -272,16 +285,17 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
     const ResultLine* r = rtt(lines, "after", peer);
     ASSERT_NE(r, nullptr);
     EXPECT_EQ((*r)["rx"], "10") << r->raw;
-    EXPECT_LT(r->number("avg"), 20) << r->raw;
-    EXPECT_LT(r->number("max"), 100) << r->raw;
+    EXPECT_GE(r->median("times"), 0) << r->raw;
+    EXPECT_LT(r->median("times"), 20) << r->raw;
   }
 
   const double test_seconds = std::chrono::duration<double>(Clock::now() - test_start).count();
-  std::printf("[vm] figures: guest_boot_s=%s guest_done_s=%s vm_wall_s=%.1f test_wall_s=%.1f "
-              "rtt_before_b_ms=%s rtt_delay_b_ms=%s rtt_delay_c_ms=%s rtt_after_b_ms=%s loss_ratio=%.3f\n",
+  std::printf("[vm] figures (RTTs are medians of the replies): guest_boot_s=%s guest_done_s=%s vm_wall_s=%.1f "
+              "test_wall_s=%.1f rtt_before_b_ms=%.3f rtt_delay_b_ms=%.3f rtt_delay_c_ms=%.3f rtt_after_b_ms=%.3f "
+              "loss_ratio=%.3f rate_max_b_ms=%.1f\n",
               (*boot)["uptime"].c_str(), (*first(lines, "done"))["uptime"].c_str(), vm_seconds, test_seconds,
-              (*rtt(lines, "before", "b"))["avg"].c_str(), (*delayed)["avg"].c_str(), (*untouched)["avg"].c_str(),
-              (*rtt(lines, "after", "b"))["avg"].c_str(), ratio);
+              rtt(lines, "before", "b")->median("times"), delayed->median("times"), untouched->median("times"),
+              rtt(lines, "after", "b")->median("times"), ratio, slow->number("max"));
   RecordProperty("vm_wall_s", std::to_string(vm_seconds));
   RecordProperty("loss_ratio", std::to_string(ratio));
 }
