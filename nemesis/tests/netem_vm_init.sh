@@ -61,7 +61,9 @@ rtt() {
   rx=$(echo "$out" | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
   stats=$(echo "$out" | sed -n 's|.*min/avg/max = \([0-9.]*\)/\([0-9.]*\)/\([0-9.]*\) ms.*|min=\1 avg=\2 max=\3|p')
   times=$(echo "$out" | sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | tr '\n' ' ')
-  say rtt phase=$phase peer=$peer tx=${tx:-0} rx=${rx:-0} $stats times=\"$times\"
+  seqs=$(echo "$out" | sed -n 's/.* seq=\([0-9]*\) .*/\1/p' | tr '\n' ' ')
+  dups=$(echo "$out" | grep -c 'DUP!')
+  say rtt phase=$phase peer=$peer tx=${tx:-0} rx=${rx:-0} dups=$dups $stats times=\"$times\" seqs=\"$seqs\"
 }
 
 # agent STEP ARGS...: runs the agent in a, one FLT agent line.
@@ -95,6 +97,17 @@ rtt delay c $C 10 0.05
 agent loss netem --dev eth0 --dst $B --loss 50
 rtt loss b $B 200 0.01
 rtt loss c $C 100 0.01
+
+# Duplicate, corrupt and reorder, each alone, seen from ping: every request
+# doubled; nearly every request damaged (a flipped bit fails a checksum or
+# misaddresses the frame); replies out of order when some requests skip
+# the 50 ms delay while later ones follow 10 ms apart.
+agent duplicate netem --dev eth0 --dst $B --duplicate 100
+rtt duplicate b $B 10 0.05
+agent corrupt netem --dev eth0 --dst $B --corrupt 100
+rtt corrupt b $B 20 0.02
+agent reorder netem --dev eth0 --dst $B --delay-ms 50 --reorder 50
+rtt reorder b $B 40 0.01
 
 # Every fault at once, Jepsen's defaults, normal jitter and a rate: the kernel must take it.
 agent full netem --dev eth0 --dst $B --delay-ms --jitter-ms 10 --distribution normal --loss --duplicate \

@@ -212,7 +212,7 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
   ASSERT_NE(first(lines, "done"), nullptr) << "the guest stopped early; console:\n" << vm.output;
 
   // Every agent step succeeded.
-  for (const char* step : {"delay", "loss", "full", "rate", "clear", "clear-again"}) {
+  for (const char* step : {"delay", "loss", "duplicate", "corrupt", "reorder", "full", "rate", "clear", "clear-again"}) {
     const ResultLine* a = find(lines, "agent", "step", step);
     ASSERT_NE(a, nullptr) << "no agent step " << step;
     EXPECT_EQ((*a)["exit"], "0") << "agent step " << step << ": " << (*a)["out"];
@@ -258,6 +258,26 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
   EXPECT_LE(ratio, 0.70) << lossy->raw;
   EXPECT_EQ((*lossless)["rx"], (*lossless)["tx"]) << lossless->raw;
   EXPECT_EQ((*lossless)["tx"], "100") << lossless->raw;
+
+  // Duplicate 100 %: each request reaches b twice, so ping sees duplicate replies.
+  const ResultLine* dup = rtt(lines, "duplicate", "b");
+  ASSERT_NE(dup, nullptr);
+  EXPECT_GE(dup->number("dups"), 5) << dup->raw;
+  // Corrupt 100 %: a flipped bit in each request; nearly all are rejected.
+  const ResultLine* bad = rtt(lines, "corrupt", "b");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->number("tx"), 20) << bad->raw;
+  EXPECT_LE(bad->number("rx"), 6) << bad->raw;
+  // Reorder 50 % over a 50 ms delay: replies come back out of sequence order.
+  const ResultLine* shuffled = rtt(lines, "reorder", "b");
+  ASSERT_NE(shuffled, nullptr);
+  {
+    std::istringstream in((*shuffled)["seqs"]);
+    std::vector<int> seqs;
+    for (int x; in >> x;) seqs.push_back(x);
+    EXPECT_GE(seqs.size(), 30u) << shuffled->raw;
+    EXPECT_FALSE(std::is_sorted(seqs.begin(), seqs.end())) << shuffled->raw;
+  }
 
   // Every fault at once (Jepsen's defaults, normal jitter, 1 Mbit): accepted,
   // with the rate as a tbf under netem.
