@@ -112,35 +112,15 @@ class CacheLock {
   int fd_ = -1;
 };
 
-// Fetches (once per package version) and extracts the kernel. `log` gets a
-// line saying whether the cache was used.
-inline Status fetch_kernel(Kernel* k, std::string* log) {
-  if (Status st = resolve_kernel_package(&k->package, &k->version); !st) return st;
-  const std::string root = cache_root();
-  std::error_code ec;
-  fs::create_directories(root, ec);
-  if (ec) return Status::failure("cannot create the VM cache " + root + ": " + ec.message());
-  CacheLock lock(root);
-  const std::string entry = root + "/" + k->package + "_" + k->version;
+// Finds the kernel image and module directory of an extracted cache entry,
+// running depmod when the tree has no modules.dep yet.
+inline Status open_entry(const std::string& entry, Kernel* k) {
   const std::string tree = entry + "/tree";
-  if (!fs::exists(entry + "/READY")) {
-    *log += "fetching " + k->package + " " + k->version + " into " + entry + "\n";
-    fs::remove_all(entry, ec);
-    fs::create_directories(entry);
-    // apt-get download writes into the current directory.
-    if (Status st = sh("cd " + quote(entry) + " && apt-get download -q " + quote(k->package + "=" + k->version) +
-                           " && mv ./*.deb linux-image.deb",
-                       300s);
-        !st) {
-      return st;
-    }
-    if (Status st = sh("dpkg-deb -x " + quote(entry + "/linux-image.deb") + " " + quote(tree), 120s); !st) return st;
-  } else {
-    *log += "using cached " + entry + "\n";
-  }
+  std::error_code ec;
+  k->release.clear();
   // lib/modules/<release>; newer Debian kernels ship under usr/lib.
   for (const char* base : {"/lib/modules", "/usr/lib/modules"}) {
-    if (!fs::is_directory(tree + base)) continue;
+    if (!fs::is_directory(tree + base) || !k->release.empty()) continue;
     for (const auto& d : fs::directory_iterator(tree + base)) k->release = d.path().filename().string();
     if (!k->release.empty()) k->modules_dir = tree + base + "/" + k->release;
   }
@@ -153,8 +133,83 @@ inline Status fetch_kernel(Kernel* k, std::string* log) {
     if (!fs::exists(tree + "/lib")) fs::create_directory_symlink("usr/lib", tree + "/lib", ec);
     if (Status st = sh("depmod -b " + quote(tree) + " " + quote(k->release), 120s); !st) return st;
   }
+  return Status::success();
+}
+
+// Downloads and extracts k->package at k->version into its cache entry,
+// unless a complete entry is there already.
+inline Status prepare_entry(const std::string& root, Kernel* k, std::string* log) {
+  const std::string entry = root + "/" + k->package + "_" + k->version;
+  std::error_code ec;
+  if (fs::exists(entry + "/READY")) {
+    *log += "using cached " + entry + "\n";
+    return open_entry(entry, k);
+  }
+  *log += "fetching " + k->package + " " + k->version + " into " + entry + "\n";
+  fs::remove_all(entry, ec);  // a fetch that died halfway
+  fs::create_directories(entry, ec);
+  if (ec) return Status::failure("cannot create " + entry + ": " + ec.message());
+  auto abandon = [&entry](Status st) {
+    std::error_code ignored;
+    fs::remove_all(entry, ignored);
+    return st;
+  };
+  // apt-get download writes into the current directory.
+  if (Status st = sh("cd " + quote(entry) + " && apt-get download -q " + quote(k->package + "=" + k->version) +
+                         " && mv ./*.deb linux-image.deb",
+                     300s);
+      !st) {
+    return abandon(st);
+  }
+  if (Status st = sh("dpkg-deb -x " + quote(entry + "/linux-image.deb") + " " + quote(entry + "/tree"), 120s); !st) {
+    return abandon(st);
+  }
+  if (Status st = open_entry(entry, k); !st) return abandon(st);
   std::ofstream(entry + "/READY") << k->package << " " << k->version << "\n";
   return Status::success();
+}
+
+// The most recently completed cache entry, or "".
+inline std::string newest_ready_entry(const std::string& root) {
+  std::string best;
+  fs::file_time_type best_time{};
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator(root, ec)) {
+    fs::path ready = d.path() / "READY";
+    if (!fs::exists(ready)) continue;
+    auto t = fs::last_write_time(ready, ec);
+    if (best.empty() || t > best_time) best = d.path().string(), best_time = t;
+  }
+  return best;
+}
+
+// The current Debian cloud kernel, fetched once per version. Stale apt lists
+// get one `apt-get update` and a retry; with no way to fetch at all (no
+// network), the newest complete cache entry is used, saying so in `log`.
+inline Status fetch_kernel(Kernel* k, std::string* log) {
+  const std::string root = cache_root();
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return Status::failure("cannot create the VM cache " + root + ": " + ec.message());
+  CacheLock lock(root);
+  Status st = resolve_kernel_package(&k->package, &k->version);
+  if (st) st = prepare_entry(root, k, log);
+  if (!st) {
+    *log += "first attempt failed (" + st.error + "); running apt-get update and retrying\n";
+    if (sh("apt-get update -qq", 300s)) {
+      st = resolve_kernel_package(&k->package, &k->version);
+      if (st) st = prepare_entry(root, k, log);
+    }
+  }
+  if (!st) {
+    std::string cached = newest_ready_entry(root);
+    if (cached.empty()) return st;
+    *log += "could not fetch a kernel (" + st.error + "); using the cached " + cached + "\n";
+    std::ifstream ready(cached + "/READY");
+    ready >> k->package >> k->version;
+    return open_entry(cached, k);
+  }
+  return st;
 }
 
 // The module files (relative to modules_dir) that load `names`, dependencies
