@@ -25,10 +25,10 @@
 namespace faultline::nemesis::agent {
 namespace {
 
-constexpr int kExitApplied = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitBadFlags = 2;
-constexpr int kExitUnsupported = 3;
+constexpr int kExitApplied = kAgentExitOk;
+constexpr int kExitFailed = kAgentExitFailed;
+constexpr int kExitBadFlags = kAgentExitBadFlags;
+constexpr int kExitUnsupported = kAgentExitUnsupported;
 
 // A flag whose value may be left out: `--loss` or `--loss 30`.
 struct OptionalValue {

@@ -8,6 +8,7 @@
 #include <netlink/route/tc.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -187,6 +188,39 @@ std::string describe(const NetemFault& f) {
   std::string dsts;
   for (const auto& d : f.destinations) dsts += (dsts.empty() ? "" : ",") + d;
   return out + " to " + dsts;
+}
+
+std::vector<std::string> agent_netem_args(const std::string& device, const NetemFault& f) {
+  // Shortest text that reads back as the same double.
+  auto text = [](double v) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::string(buf, end) : num(v);
+  };
+  std::string dsts;
+  for (const auto& d : f.destinations) dsts += (dsts.empty() ? "" : ",") + d;
+  std::vector<std::string> args = {"netem", "--dev", device, "--dst", dsts};
+  if (f.delay) {
+    args.insert(args.end(), {"--delay-ms", text(f.delay->ms)});
+    if (f.delay->jitter_ms > 0) args.insert(args.end(), {"--jitter-ms", text(f.delay->jitter_ms)});
+    if (f.delay->correlation > 0) args.insert(args.end(), {"--delay-corr", text(f.delay->correlation)});
+    if (!f.delay->distribution.empty()) args.insert(args.end(), {"--distribution", f.delay->distribution});
+  }
+  auto chance = [&](const char* flag, const std::optional<ChanceFault>& c) {
+    if (!c) return;
+    args.insert(args.end(), {std::string("--") + flag, text(c->percent)});
+    args.insert(args.end(), {std::string("--") + flag + "-corr", text(c->correlation)});
+  };
+  chance("loss", f.loss);
+  chance("duplicate", f.duplicate);
+  chance("reorder", f.reorder);
+  chance("corrupt", f.corrupt);
+  if (f.rate_kbit) args.insert(args.end(), {"--rate-kbit", std::to_string(*f.rate_kbit)});
+  return args;
+}
+
+std::vector<std::string> agent_netem_clear_args(const std::string& device) {
+  return {"netem-clear", "--dev", device};
 }
 
 Status apply_netem_fault(RouteSocket& sock, const std::string& device, const NetemFault& fault) {

@@ -275,5 +275,31 @@ TEST(NetemAgentFlags, BadFlagsExitTwoWithAReason) {
   }
 }
 
+// The controller's argv round-trips through the agent: the agent's dry run
+// describes exactly the fault the arguments were made from.
+TEST(NetemAgentFlags, ControllerArgumentsRoundTrip) {
+  NetemFault f = with_dst("10.9.0.2");
+  f.destinations.push_back("10.9.1.0/24");
+  f.delay = DelayFault{.ms = 100.5, .jitter_ms = 0.25, .correlation = 12.5, .distribution = "pareto"};
+  f.loss = ChanceFault{0.1, 0};
+  f.duplicate = ChanceFault::jepsen();
+  f.reorder = ChanceFault{33.3, 1};
+  f.corrupt = ChanceFault{100, 100};
+  f.rate_kbit = 2500;
+  ASSERT_TRUE(validate(f).ok) << validate(f).error;
+  std::vector<std::string> args = agent_netem_args("eth0", f);
+  EXPECT_EQ(args[0], "netem");
+  args.push_back("--dry-run");
+  CommandResult r = run_agent(args);
+  ASSERT_TRUE(r.succeeded()) << r.describe();
+  EXPECT_EQ(r.output, "netem on eth0 (dry run): " + describe(f) + "\n");
+
+  NetemFault plain = with_dst();
+  plain.delay = DelayFault{.ms = 100};
+  EXPECT_EQ(agent_netem_args("veth1", plain),
+            (std::vector<std::string>{"netem", "--dev", "veth1", "--dst", "10.9.0.2", "--delay-ms", "100"}));
+  EXPECT_EQ(agent_netem_clear_args("veth1"), (std::vector<std::string>{"netem-clear", "--dev", "veth1"}));
+}
+
 }  // namespace
 }  // namespace faultline::nemesis

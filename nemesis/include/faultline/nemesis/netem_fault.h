@@ -89,6 +89,18 @@ NetemParams to_netem_params(const NetemFault& fault);
 // "delay 100ms ±0ms, loss 50% (corr 0%)": one line for logs and the agent.
 std::string describe(const NetemFault& fault);
 
+// faultline-agent's exit codes for `netem` and `netem-clear` (agent_netem.cpp).
+inline constexpr int kAgentExitOk = 0;
+inline constexpr int kAgentExitFailed = 1;       // the kernel refused for another reason
+inline constexpr int kAgentExitBadFlags = 2;     // a bad flag or value
+inline constexpr int kAgentExitUnsupported = 3;  // no sch_prio / sch_netem / cls_u32 (/ sch_tbf): fall back
+
+// The faultline-agent arguments (after the program name) that apply `fault`
+// to `device`, every value spelled out so no agent default is involved; for
+// the controller's `ip netns exec <ns> faultline-agent ...`.
+std::vector<std::string> agent_netem_args(const std::string& device, const NetemFault& fault);
+std::vector<std::string> agent_netem_clear_args(const std::string& device);
+
 // Replaces any fault on `device` with `fault`. On failure nothing of ours is
 // left on the device. Status::unsupported is set when the kernel lacks a
 // qdisc or classifier the layout needs (sch_prio, sch_netem, cls_u32,
