@@ -114,7 +114,9 @@ NetemFault fault_from(const NetemFlags& f) {
       fault.rate_kbit = kJepsenRateKbit;
     } else {
       double r = number(f.rate_kbit, "--rate-kbit");
-      if (r < 1 || r > 4e9 || r != std::floor(r)) throw BadFlag{"--rate-kbit: '" + f.rate_kbit.text + "' is not a whole number of kbit/s >= 1"};
+      if (r < 1 || r > 4e9 || r != std::floor(r)) {
+        throw BadFlag{"--rate-kbit: '" + f.rate_kbit.text + "' is not a whole number of kbit/s >= 1"};
+      }
       fault.rate_kbit = static_cast<std::uint32_t>(r);
     }
   }

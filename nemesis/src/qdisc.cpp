@@ -1,7 +1,5 @@
 #include "faultline/nemesis/qdisc.h"
 
-#include "faultline/nemesis/netem_distribution.h"
-
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <netlink/errno.h>
@@ -17,6 +15,8 @@
 
 #include <cmath>
 #include <limits>
+
+#include "faultline/nemesis/netem_distribution.h"
 
 namespace faultline::nemesis {
 namespace {

@@ -212,7 +212,8 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
   ASSERT_NE(first(lines, "done"), nullptr) << "the guest stopped early; console:\n" << vm.output;
 
   // Every agent step succeeded.
-  for (const char* step : {"delay", "loss", "duplicate", "corrupt", "reorder", "full", "rate", "clear", "clear-again"}) {
+  for (const char* step :
+       {"delay", "loss", "duplicate", "corrupt", "reorder", "full", "rate", "clear", "clear-again"}) {
     const ResultLine* a = find(lines, "agent", "step", step);
     ASSERT_NE(a, nullptr) << "no agent step " << step;
     EXPECT_EQ((*a)["exit"], "0") << "agent step " << step << ": " << (*a)["out"];

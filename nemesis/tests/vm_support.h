@@ -263,7 +263,8 @@ inline Status shared_libraries(const std::string& binary, std::vector<std::strin
   std::istringstream in(out);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.find("not a dynamic executable") != std::string::npos || line.find("statically linked") != std::string::npos) {
+    if (line.find("not a dynamic executable") != std::string::npos ||
+        line.find("statically linked") != std::string::npos) {
       return Status::success();
     }
     if (line.find("not found") != std::string::npos) return Status::failure(binary + ": ldd: " + line);
