@@ -64,8 +64,12 @@ TEST_F(NetemAgent, RefusesWithExitThreeWhenTheKernelLacksNetemElseBuildsTheTree)
   if (!has_netem || !has_prio) {
     EXPECT_TRUE(contains(r.output, "exit=3")) << r.output;
     EXPECT_TRUE(contains(r.output, "faultline-agent netem: the kernel lacks")) << r.output;
-    if (!has_netem) EXPECT_TRUE(contains(r.output, "sch_netem")) << r.output;
-    if (!has_prio) EXPECT_TRUE(contains(r.output, "sch_prio")) << r.output;
+    if (!has_netem) {
+      EXPECT_TRUE(contains(r.output, "sch_netem")) << r.output;
+    }
+    if (!has_prio) {
+      EXPECT_TRUE(contains(r.output, "sch_prio")) << r.output;
+    }
     EXPECT_TRUE(contains(r.output, "NFQUEUE")) << r.output;
     // A refused fault leaves nothing of ours behind.
     EXPECT_FALSE(contains(tc_part, "prio")) << tc_part;
