@@ -27,6 +27,11 @@ PACKAGES=(
   nftables libnftables-dev iptables iproute2 faketime libfaketime
   # process tools used by tests and doctor
   procps psmisc util-linux kmod
+  # the VM lane (nemesis/tests/netem_vmtest.cpp, label vm): boots a Debian cloud
+  # kernel (fetched by the test with apt-get download, cached in
+  # /var/cache/faultline/vm) under qemu with an initramfs of static busybox,
+  # the agent and the netem modules, packed with cpio
+  qemu-system-x86 busybox-static cpio
   # etcd as the benchmark's outside reference (workloads/bench/compare_etcd.sh,
   # workloads' etcd itest); etcdctl checks the cluster's health
   etcd-server etcd-client

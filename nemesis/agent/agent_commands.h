@@ -24,10 +24,13 @@ struct Command {
 
 // One per fault; defined in agent_<fault>.cpp.
 Command version_command();
-Command shape_command();
+Command shape_command();        // agent_shape.cpp
+Command netem_command();        // agent_netem.cpp
+Command netem_clear_command();  // agent_netem.cpp
+Command qdiscs_command();       // agent_netem.cpp
 
 inline std::vector<Command> all_commands() {
-  return {version_command(), shape_command()};
+  return {version_command(), shape_command(), netem_command(), netem_clear_command(), qdiscs_command()};
 }
 
 }  // namespace faultline::nemesis::agent

@@ -16,6 +16,8 @@
 #include <cmath>
 #include <limits>
 
+#include "faultline/nemesis/netem_distribution.h"
+
 namespace faultline::nemesis {
 namespace {
 
@@ -92,9 +94,13 @@ Status add_netem(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint
       rtnl_netem_set_jitter(q.p, static_cast<int>(p.jitter_us));
       if (p.delay_correlation > 0) rtnl_netem_set_delay_correlation(q.p, prob(p.delay_correlation));
       if (!p.distribution.empty()) {
-        int err = rtnl_netem_set_delay_distribution(q.p, p.distribution.c_str());
+        // Our loader, not libnl's: it also searches the multiarch directory
+        // Debian installs the tables to (netem_distribution.h).
+        DistributionTable table;
+        if (Status st = load_distribution(p.distribution, &table); !st) return st;
+        int err = rtnl_netem_set_delay_distribution_data(q.p, table.values.data(), table.values.size());
         if (err < 0) {
-          return Status::failure("netem delay distribution '" + p.distribution + "': " + netlink_error(err));
+          return Status::failure("netem delay distribution " + table.path + ": " + netlink_error(err));
         }
       }
     }

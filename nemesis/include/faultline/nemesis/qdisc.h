@@ -27,7 +27,7 @@ struct NetemParams {
   std::uint32_t delay_us = 0;
   std::uint32_t jitter_us = 0;
   double delay_correlation = 0;
-  std::string distribution;  // "normal", "pareto", ... (a tc .dist file); empty: uniform
+  std::string distribution;  // "normal", "pareto", ... or a path (netem_distribution.h); empty: uniform
   double loss = 0, loss_correlation = 0;
   double duplicate = 0, duplicate_correlation = 0;
   double reorder = 0, reorder_correlation = 0;  // needs a delay
