@@ -84,9 +84,14 @@
     var sorted = true;
     for (i = 1; i < N && sorted; i++) sorted = S[i - 1] <= S[i];
     if (!sorted) order = Uint32Array.from(Array.prototype.slice.call(order).sort(function (a, b) { return S[a] - S[b]; }));
-    var procs = Array.from(new Set(O.p)).sort(function (a, b) { return a - b; });
-    var rowOf = new Map();
-    procs.forEach(function (p, r) { rowOf.set(p, r); });
+    // One row per client worker when the worker count is known (process ids
+    // of a worker differ by multiples of it), else one per process.
+    var workers = D.workers > 0 ? D.workers : 0;
+    function laneOf(p) { return workers ? p % workers : p; }
+    var procs = Array.from(new Set(Array.prototype.map.call(O.p, laneOf))).sort(function (a, b) { return a - b; });
+    var lane = new Map(), rowOf = {get: function (p) { return lane.get(laneOf(p)); }};
+    procs.forEach(function (p, r) { lane.set(p, r); });
+    var laneName = workers ? 'W' : 'P';
     var witness = new Set();
     D.anomalies.forEach(function (a) { a.ops.forEach(function (ix) { witness.add(ix); }); });
 
@@ -112,7 +117,7 @@
       timeAxis(ctx, xOf, view.t0, view.t1, 12, 8);
       ctx.fillStyle = '#333';
       var every = Math.ceil(12 / rowH);
-      for (var r = 0; r < rows; r += every) if (procs.length) ctx.fillText('P' + procs[r], 2, TOP + r * rowH + Math.min(rowH, 11));
+      for (var r = 0; r < rows; r += every) if (procs.length) ctx.fillText(laneName + procs[r], 2, TOP + r * rowH + Math.min(rowH, 11));
       var from = firstFrom(view.t0 - maxDur), to = firstFrom(view.t1 + 1), visible = [];
       for (var k = from; k < to; k++) { var j = order[k]; if (E[j] >= view.t0) visible.push(j); }
       var h = Math.max(1, rowH - (rowH > 3 ? 1 : 0)), marks = [];
@@ -207,7 +212,7 @@
         }
       } else if (x > LEFT) {
         var row = Math.floor((y - TOP) / rowH);
-        if (row >= 0 && row < procs.length) text = 'P' + procs[row] + ' at ' + secs(tOf(x)) + ': zoom in for single operations';
+        if (row >= 0 && row < procs.length) text = (workers ? 'worker ' : 'P') + procs[row] + ' at ' + secs(tOf(x)) + ': zoom in for single operations';
       }
       tip.hidden = !text;
       tip.textContent = text;

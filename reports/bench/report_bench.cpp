@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
                               {"anomalies", {{{"kind", "stale-read"}, {"description", "a synthetic stale read"},
                                               {"witness", witness}}}}}}}};
   in.config = {{"workload", "register"}, {"store_preset", "safe"}, {"nemesis", {"partition", "packet"}},
-               {"seed", 7}, {"nodes", 5}, {"commit", "bench"}};
+               {"seed", 7}, {"nodes", 5}, {"concurrency", 20}, {"commit", "bench"}};
   const auto t0 = std::chrono::steady_clock::now();
   const ReportModel m = build_model(in);
   const auto t1 = std::chrono::steady_clock::now();

@@ -91,7 +91,7 @@ std::string precedence_dot(const AnomalyView& a) {
   for (std::size_t i = 0; i < n; ++i) {
     const auto& o = ops[i];
     const std::string label = "P" + std::to_string(o.process) + " " + o.f + (o.key.empty() ? "" : " " + o.key) + " " +
-                              short_value(o.value) + "\n" + seconds_text(o.start) + " - " + seconds_text(o.end) + " (" +
+                              short_value(o.value) + "\n" + precise_seconds_text(o.start) + " - " + precise_seconds_text(o.end) + " (" +
                               o.outcome + ")";
     dot << "  op" << i << " [label=" << q(label) << ", color=" << q(outcome_colour(o.outcome)) << "];\n";
   }
@@ -153,7 +153,7 @@ std::string anomaly_timeline_svg(const AnomalyView& a) {
     std::snprintf(buf, sizeof buf, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" rx=\"3\" fill=\"%s\">", x0, y,
                   x1 - x0, outcome_colour(w.outcome));
     s << buf << "<title>" << html_escape(w.f + " " + w.key + " " + w.value + " (" + w.outcome + ") " +
-                                         seconds_text(w.start) + " - " + seconds_text(w.end) + ", index " +
+                                         precise_seconds_text(w.start) + " - " + precise_seconds_text(w.end) + ", index " +
                                          std::to_string(w.invoke_index))
       << "</title></rect>";
     std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#000\">", x1 + 3, y + 13);
@@ -164,7 +164,7 @@ std::string anomaly_timeline_svg(const AnomalyView& a) {
     const std::int64_t t = t0 + (t1 - t0) * i / 4;
     std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#555\" text-anchor=\"middle\">",
                   x(t), axis);
-    s << buf << seconds_text(t) << "</text>";
+    s << buf << precise_seconds_text(t) << "</text>";
   }
   s << "</svg>";
   return s.str();

@@ -113,7 +113,15 @@ std::string page_data(const ReportInput& in, const ReportModel& m) {
     for (const auto& op : a.witness) w.push_back(op.invoke_index);
     witness.push_back({{"from", a.from / 1000}, {"to", a.to / 1000}, {"ops", w}, {"allowed", a.allowed}});
   }
+  // Client workers: `faultline run` gives a worker a fresh process id after an
+  // info by adding the worker count, so process % workers is the worker and
+  // the timeline keeps one row per worker instead of one per retired id.
+  std::int64_t workers = 0;
+  const Json& c = in.config;
+  if (c.contains("concurrency") && c["concurrency"].is_number_integer()) workers = c["concurrency"].get<std::int64_t>();
+  if (workers <= 0 && c.contains("nodes") && c["nodes"].is_number_integer()) workers = 2 * c["nodes"].get<std::int64_t>();
   Json data = {{"duration", m.duration / 1000},
+               {"workers", std::max<std::int64_t>(workers, 0)},
                {"ops", {{"p", p}, {"s", s}, {"e", e}, {"t", t}, {"f", f}, {"k", k}, {"v", v}, {"n", n}, {"i", ix}}},
                {"fnames", fnames},
                {"keys", keys},
@@ -174,7 +182,7 @@ void log_excerpts(std::ostringstream& o, const ReportInput& in, const AnomalyVie
       o << " <a href=\"" << esc(it->second) << "\">full log</a>";
     o << "</h4><pre class=\"log\">";
     for (std::size_t i = 0; i < hit.size() && i < kExcerptLines; ++i)
-      o << esc(seconds_text(*hit[i]->time)) << "  " << esc(hit[i]->text) << "\n";
+      o << esc(precise_seconds_text(*hit[i]->time)) << "  " << esc(hit[i]->text) << "\n";
     if (hit.size() > kExcerptLines) o << "... " << (hit.size() - kExcerptLines) << " more lines in this window\n";
     o << "</pre>";
   }
@@ -224,8 +232,8 @@ void anomalies(std::ostringstream& o, const ReportInput& in, const ReportModel& 
     for (const auto& w : a.witness)
       o << "<tr><td>" << w.invoke_index << "</td><td>" << w.process << "</td><td>" << esc(w.node) << "</td><td>"
         << esc(w.f) << "</td><td>" << esc(w.key) << "</td><td>" << esc(w.value) << "</td><td class=\"o-"
-        << esc(w.outcome) << "\">" << esc(w.outcome) << "</td><td>" << seconds_text(w.start) << "</td><td>"
-        << seconds_text(w.end) << "</td></tr>";
+        << esc(w.outcome) << "\">" << esc(w.outcome) << "</td><td>" << precise_seconds_text(w.start) << "</td><td>"
+        << precise_seconds_text(w.end) << "</td></tr>";
     o << "</table></details>\n";
     log_excerpts(o, in, a, i, m.logs_aligned);
     o << "</li>\n";

@@ -11,6 +11,12 @@ std::string seconds_text(std::int64_t ns) {
   return buf;
 }
 
+std::string precise_seconds_text(std::int64_t ns) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(ns) / 1e9);
+  return buf;
+}
+
 std::string shell_quote(const std::string& s) {
   if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,=/:+@") ==
                         std::string::npos)

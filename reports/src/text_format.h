@@ -10,6 +10,8 @@ namespace faultline::reports {
 
 // ns -> "12.3 s" (one decimal; three below 1 s so short runs still read).
 std::string seconds_text(std::int64_t ns);
+// ns -> "12.345 s": for operations, where milliseconds matter.
+std::string precise_seconds_text(std::int64_t ns);
 // Quoted for a POSIX shell only when it needs to be.
 std::string shell_quote(const std::string& s);
 // &, <, >, " and ' escaped for HTML text and attribute values.
