@@ -260,8 +260,13 @@ ReportModel build_model(const ReportInput& in) {
       if (x.is_string()) n.push_back(x.get<std::string>());
     m.nemesis = join(n, ",");
   }
-  if (c.contains("seed") && c["seed"].is_number_unsigned()) m.seed = c["seed"].get<std::uint64_t>();
-  else if (h.meta.contains("seed") && h.meta["seed"].is_number_unsigned()) m.seed = h.meta["seed"].get<std::uint64_t>();
+  // Seeds above 2^63 parse as unsigned, small ones built in code as signed: take both.
+  auto seed_of = [](const Json& j) -> std::uint64_t {
+    if (!j.is_object() || !j.contains("seed") || !j["seed"].is_number_integer()) return 0;
+    return j["seed"].is_number_unsigned() ? j["seed"].get<std::uint64_t>()
+                                          : static_cast<std::uint64_t>(std::max<std::int64_t>(0, j["seed"].get<std::int64_t>()));
+  };
+  m.seed = seed_of(c) ? seed_of(c) : seed_of(h.meta);
   if (h.meta.contains("nodes") && h.meta["nodes"].is_array())
     for (const auto& n : h.meta["nodes"])
       if (n.is_string()) m.nodes.push_back(n.get<std::string>());
