@@ -250,7 +250,9 @@
     function frame(id, yMin, yMax, log, yLabel) {
       var canvas = document.getElementById(id), c = setup(canvas), ctx = c.ctx;
       var L = 56, R = 10, T = 8, Bm = 22, w = c.w - L - R, h = c.h - T - Bm;
-      var lmin = Math.log10(Math.max(yMin, 1e-3)), lmax = Math.log10(Math.max(yMax, yMin * 10, 1e-2));
+      // Log scale padded around the data, at least one decade tall.
+      var lmin = Math.log10(Math.max(yMin, 1e-3)) - 0.15, lmax = Math.log10(Math.max(yMax, 1e-3)) + 0.15;
+      if (lmax - lmin < 1) { var mid = (lmin + lmax) / 2; lmin = mid - 0.5; lmax = mid + 0.5; }
       var f = {
         ctx: ctx,
         x: function (t) { return L + t / dur * w; },
