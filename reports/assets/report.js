@@ -363,6 +363,18 @@
       });
     }
 
+    // Which colour is which fault.
+    var legendBox = document.getElementById('fault-legend'), seen = {};
+    D.windows.forEach(function (w) {
+      if (seen[w.fault]) return;
+      seen[w.fault] = true;
+      var span = document.createElement('span');
+      span.style.background = faultColour(w.fault);
+      span.className = 'fault-chip';
+      span.textContent = w.fault;
+      legendBox.appendChild(span);
+    });
+
     drawTimeline();
     var pending = null;
     window.addEventListener('resize', function () {
@@ -372,7 +384,9 @@
   }
 
   try {
+    var started = performance.now();
     main();
+    document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
     document.body.setAttribute('data-rendered', 'yes');
   } catch (e) {
     recordError(e && e.stack ? e.stack : e);

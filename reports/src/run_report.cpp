@@ -275,10 +275,13 @@ void faults(std::ostringstream& o, const ReportModel& m) {
 ReportInput load_run_dir(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw std::runtime_error(dir.string() + " is not a directory");
   const fs::path hist = dir / "history.jsonl";
-  if (!fs::exists(hist)) throw std::runtime_error("no history.jsonl in " + dir.string());
+  // A run that failed before its workload began (a node did not start) has
+  // results.json but no history: its report is the banner with the reason.
+  if (!fs::exists(hist) && !fs::exists(dir / "results.json"))
+    throw std::runtime_error("no history.jsonl in " + dir.string());
   ReportInput in;
   in.run_dir = dir.string();
-  in.history = history::load_history(hist.string(), history::Format::kJsonl);
+  if (fs::exists(hist)) in.history = history::load_history(hist.string(), history::Format::kJsonl);
   if (fs::exists(dir / "results.json")) in.results = read_json(dir / "results.json");
   if (fs::exists(dir / "config.json")) in.config = read_json(dir / "config.json");
   std::optional<std::int64_t> origin;
@@ -311,7 +314,7 @@ std::string render_report_html(const ReportInput& in, const ReportModel& m) {
        "<button id=\"zoom-reset\">whole run</button> <span id=\"timeline-range\"></span> "
        "<span class=\"hint\">drag to zoom into a range, wheel to zoom, shift+drag to pan</span></p>\n"
        "<p class=\"legend\"><span class=\"o-ok\">■ ok</span> <span class=\"o-fail\">■ fail</span> "
-       "<span class=\"o-info\">■ info</span> <span class=\"witness\">□ anomaly witness</span> fault windows shaded</p>\n"
+       "<span class=\"o-info\">■ info</span> <span class=\"witness\">□ anomaly witness</span> · fault windows shaded: <span id=\"fault-legend\"></span></p>\n"
        "<div class=\"canvas-box\"><canvas id=\"timeline\" height=\"420\"></canvas><div id=\"tooltip\" hidden></div></div>"
        "</section>\n";
   o << "<section id=\"plots\"><h2>Plots</h2>\n"
