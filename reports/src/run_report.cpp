@@ -134,6 +134,18 @@ std::string page_data(const ReportInput& in, const ReportModel& m) {
   return script_safe(data.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
+// ", 0.012 s to 9.8 s on the run's clock" when the lines could be placed.
+std::string log_span(const std::vector<LogLine>& lines) {
+  std::optional<std::int64_t> first, last;
+  for (const auto& l : lines) {
+    if (!l.time) continue;
+    if (!first) first = l.time;
+    last = l.time;
+  }
+  if (!first) return "";
+  return ", " + precise_seconds_text(*first) + " to " + precise_seconds_text(*last) + " on the run's clock";
+}
+
 void banner(std::ostringstream& o, const ReportModel& m) {
   o << "<header id=\"verdict\" class=\"banner v-" << esc(m.verdict) << "\" data-verdict=\"" << esc(m.verdict)
     << "\">\n<h1>" << verdict_title(m.verdict) << "</h1>\n<dl class=\"facts\">";
@@ -331,7 +343,8 @@ std::string render_report_html(const ReportInput& in, const ReportModel& m) {
   o << "<section id=\"logs\"><h2>Node logs</h2><ul>";
   for (const auto& [node, link] : in.log_links)
     o << "<li>" << esc(node) << ": <a href=\"" << esc(link) << "\">" << esc(link) << "</a> ("
-      << in.logs.at(node).size() << " lines), <a href=\"nodes/" << esc(node) << "/output.log\">output.log</a></li>";
+      << in.logs.at(node).size() << " lines" << log_span(in.logs.at(node)) << "), <a href=\"nodes/" << esc(node)
+      << "/output.log\">output.log</a></li>";
   if (in.log_links.empty()) o << "<li>No node logs beside this history.</li>";
   o << "</ul></section>\n</main>\n<script id=\"report-data\" type=\"application/json\">" << page_data(in, m)
     << "</script>\n<script>" << kReportJs << "</script>\n</body></html>\n";
