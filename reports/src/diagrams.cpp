@@ -162,8 +162,10 @@ std::string anomaly_timeline_svg(const AnomalyView& a) {
   const int axis = top + row * static_cast<int>(procs.size()) + 14;
   for (int i = 0; i <= 4; ++i) {
     const std::int64_t t = t0 + (t1 - t0) * i / 4;
-    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#555\" text-anchor=\"middle\">",
-                  x(t), axis);
+    // The end ticks anchor inward so their labels stay inside the picture.
+    const char* anchor = i == 0 ? "start" : i == 4 ? "end" : "middle";
+    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#555\" text-anchor=\"%s\">",
+                  x(t), axis, anchor);
     s << buf << precise_seconds_text(t) << "</text>";
   }
   s << "</svg>";

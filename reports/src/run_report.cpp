@@ -216,6 +216,11 @@ void anomalies(std::ostringstream& o, const ReportInput& in, const ReportModel& 
   o << "<ol id=\"anomaly-list\">\n";
   for (std::size_t i = 0; i < m.anomalies.size(); ++i) {
     const auto& a = m.anomalies[i];
+    // Anomalies the preset allows come last, folded away: they are expected
+    // and must not bury the ones that made the run invalid, or the timeline.
+    if (a.allowed && (i == 0 || !m.anomalies[i - 1].allowed))
+      o << "</ol>\n<details class=\"allowed-anomalies\"><summary>" << (m.anomalies.size() - i)
+        << " anomalies the preset allows</summary>\n<ol start=\"" << (i + 1) << "\">\n";
     o << "<li class=\"anomaly" << (a.allowed ? " allowed" : "") << "\" id=\"anomaly-" << i << "\" data-kind=\""
       << esc(a.kind) << "\"><h3>" << esc(a.kind) << " <small>(" << esc(a.checker)
       << (a.allowed ? ", allowed by the preset" : "") << ")</small></h3>\n<p class=\"sentence\">" << esc(a.sentence)
@@ -250,7 +255,7 @@ void anomalies(std::ostringstream& o, const ReportInput& in, const ReportModel& 
     log_excerpts(o, in, a, i, m.logs_aligned);
     o << "</li>\n";
   }
-  o << "</ol></section>\n";
+  o << "</ol>" << (m.anomalies.back().allowed ? "</details>" : "") << "</section>\n";
 }
 
 void faults(std::ostringstream& o, const ReportModel& m) {
