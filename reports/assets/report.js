@@ -351,7 +351,7 @@
       var mh = Math.max(3, Math.min(16, Math.floor(300 / pairs.length)));
       mcanvas.style.height = (pairs.length * mh + 34) + 'px';
       var mf = frame('plot-membership', 0, 1, false, ''), MT = 8;
-      var STATE = {alive: '#66bb6a', suspect: '#ffa726', dead: '#e53935'};
+      var STATE = {alive: '#66bb6a', suspect: '#ffa726', dead: '#e53935', left: '#78909c'};
       pairs.forEach(function (p, r) {
         mf.ctx.fillStyle = '#333';
         if (mh >= 9) mf.ctx.fillText(p.key, 2, MT + r * mh + mh - 2);

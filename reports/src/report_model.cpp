@@ -381,11 +381,13 @@ ReportModel build_model(const ReportInput& in) {
   for (auto& [_, steps] : m.clock)
     std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
-  // Membership as each node saw it (issue 7's "membership" log lines).
+  // Membership as each node saw it: the node logs a state change of a peer
+  // as event "member_state" (issue 7's membership seam) with fields member
+  // and state; "membership" is accepted as well.
   for (const auto& [node, lines] : in.logs) {
     for (const auto& l : lines) {
       if (l.time) m.logs_aligned = true;
-      if (l.event != "membership" || !l.time) continue;
+      if ((l.event != "member_state" && l.event != "membership") || !l.time) continue;
       m.membership.push_back({*l.time, node, str_field(l.fields, "member"), str_field(l.fields, "state")});
     }
   }

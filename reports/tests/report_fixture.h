@@ -141,7 +141,7 @@ inline void write_run_dir(const std::filesystem::path& dir, const history::Histo
     std::ofstream log(dir / "nodes" / n / "data" / "node.log");
     log << log_line(n, 10, "node_started") << "\n";
     if (n != "n3") log << log_line(n, 1300, "membership", {{"member", "n3"}, {"state", "suspect"}}) << "\n";
-    if (n != "n3") log << log_line(n, 1700, "membership", {{"member", "n3"}, {"state", "dead"}}) << "\n";
+    if (n != "n3") log << log_line(n, 1700, "member_state", {{"member", "n3"}, {"state", "dead"}}) << "\n";
     if (n != "n3") log << log_line(n, 2300, "membership", {{"member", "n3"}, {"state", "alive"}}) << "\n";
     log << log_line(n, 1550, "read_repair", {{"key", "k1"}}) << "\n";
     log << log_line(n, 4500, "node_stopped") << "\n";

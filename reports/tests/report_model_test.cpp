@@ -120,7 +120,7 @@ TEST(ReportModel, ClockOffsetsStepFromClockWindows) {
 TEST(ReportModel, MembershipChangesFromNodeLogsOnTheRunsClock) {
   ReportInput in = fixture_input();
   const std::string log = testing::log_line("n1", 1300, "membership", {{"member", "n3"}, {"state", "suspect"}}) +
-                          "\nnot json at all\n" + testing::log_line("n1", 2300, "membership", {{"member", "n3"}, {"state", "alive"}}) + "\n";
+                          "\nnot json at all\n" + testing::log_line("n1", 2300, "member_state", {{"member", "n3"}, {"state", "alive"}}) + "\n";
   in.logs["n1"] = parse_node_log("n1", log, testing::kOrigin);
   ASSERT_EQ(in.logs["n1"].size(), 3u);
   EXPECT_EQ(in.logs["n1"][1].event, "text");
