@@ -26,7 +26,7 @@ std::string trend_svg(const std::vector<CommitTrend>& trend) {
   if (trend.empty()) return "<p>No runs yet.</p>";
   int most = 1;
   for (const auto& t : trend) most = std::max(most, t.valid + t.invalid + t.unknown + t.error);
-  const int bar = 28, gap = 8, h = 120, left = 30;
+  const int bar = 48, gap = 8, h = 120, left = 30;  // wide enough for a 7-character commit
   const int width = left + static_cast<int>(trend.size()) * (bar + gap) + 10;
   std::ostringstream s;
   char buf[200];
