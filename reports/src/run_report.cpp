@@ -273,13 +273,23 @@ void faults(std::ostringstream& o, const ReportModel& m) {
       << esc(w.params.dump()) << "</code></td></tr>";
   }
   o << "</table>\n<div class=\"topologies\">";
+  // One drawing per distinct topology (a long run repeats a few grudges many
+  // times), captioned with every window that had it.
+  std::vector<std::pair<std::string, std::vector<const FaultWindow*>>> topologies;
   for (const auto& w : m.windows) {
     if (w.fault != "partition") continue;
-    const std::string dot = partition_dot(w, m.nodes);
+    std::string dot = partition_dot(w, m.nodes);
     if (dot.empty()) continue;
+    auto it = std::find_if(topologies.begin(), topologies.end(), [&](const auto& t) { return t.first == dot; });
+    if (it == topologies.end()) topologies.push_back({std::move(dot), {&w}});
+    else it->second.push_back(&w);
+  }
+  for (const auto& [dot, windows] : topologies) {
     try {
-      o << "<figure class=\"graph partition\">" << inline_svg(render_dot_to_svg(dot)) << "<figcaption>"
-        << seconds_text(w.start) << " – " << seconds_text(w.stop) << "</figcaption></figure>";
+      o << "<figure class=\"graph partition\">" << inline_svg(render_dot_to_svg(dot)) << "<figcaption>";
+      for (std::size_t i = 0; i < windows.size(); ++i)
+        o << (i ? ", " : "") << seconds_text(windows[i]->start) << " – " << seconds_text(windows[i]->stop);
+      o << "</figcaption></figure>";
     } catch (const std::exception& e) {
       o << "<p class=\"error\">Graphviz: " << esc(e.what()) << "</p>";
     }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <regex>
 
+#include "diagrams.h"
 #include "faultline/testing/test_dir.h"
 #include "large_history.h"
 #include "report_fixture.h"
@@ -67,6 +68,41 @@ TEST(RunReport, ScriptDataCannotCloseItsScriptElement) {
   const auto escaped = page.find("<\\/script><script>alert(1)<\\/script>", data);
   ASSERT_NE(escaped, std::string::npos) << "the key is in the data, escaped";
   EXPECT_LT(escaped, end) << "the data element ends after the key, not inside it";
+}
+
+TEST(RunReport, RepeatedPartitionTopologiesAreDrawnOnce) {
+  testing::HistoryBuilder b;
+  const Json other = {{"grudge", {{"n1", {"n2", "n3"}}, {"n2", {"n1"}}, {"n3", {"n1"}}}}};
+  b.op(0, "write", 1, 100, 200)
+      .fault(history::FaultPhase::kStart, "partition", {}, testing::partition_params(), 1000)
+      .fault(history::FaultPhase::kStop, "partition", {}, Json::object(), 2000)
+      .fault(history::FaultPhase::kStart, "partition", {}, other, 3000)
+      .fault(history::FaultPhase::kStop, "partition", {}, Json::object(), 4000)
+      .fault(history::FaultPhase::kStart, "partition", {}, testing::partition_params(), 5000)
+      .fault(history::FaultPhase::kStop, "partition", {}, Json::object(), 6000)
+      .op(0, "read", 1, 6100, 6200);
+  ReportInput in;
+  in.history = b.build();
+  const std::string page = render_report_html(in, build_model(in));
+  std::size_t figures = 0;
+  for (auto at = page.find("<figure class=\"graph partition\">"); at != std::string::npos;
+       at = page.find("<figure class=\"graph partition\">", at + 1))
+    ++figures;
+  EXPECT_EQ(figures, 2u);
+  EXPECT_NE(page.find("<figcaption>1.0 s – 2.0 s, 5.0 s – 6.0 s</figcaption>"), std::string::npos);
+  EXPECT_NE(page.find("partition (majority) n1 n2 | n3"), std::string::npos);
+}
+
+TEST(PartitionDot, BothWaysIsAPlainEdgeOneWayADashedArrowNoneNoEdge) {
+  // n1 drops what n2 sends; n3 is cut off from both, both ways.
+  FaultWindow w{.fault = "partition",
+                .params = {{"grudge", {{"n1", {"n2", "n3"}}, {"n2", {"n3"}}, {"n3", {"n1", "n2"}}}}}};
+  const std::string dot = partition_dot(w, {"n1", "n2", "n3"});
+  EXPECT_NE(dot.find("\"n1\" -> \"n2\" [color=\"#c62828\", style=dashed]"), std::string::npos) << dot;
+  EXPECT_EQ(dot.find("\"n1\" -> \"n3\""), std::string::npos) << dot;
+  EXPECT_EQ(dot.find("\"n2\" -> \"n3\""), std::string::npos) << dot;
+  FaultWindow none{.fault = "partition", .nodes = {"n1"}};
+  EXPECT_EQ(partition_dot(none, {"n1", "n2"}), "") << "no grudge, nothing to draw";
 }
 
 TEST(RunReport, LoadRunDirNamesWhatIsMissing) {
