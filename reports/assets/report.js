@@ -177,6 +177,11 @@
       view.t0 = Math.max(-dur * 0.05, t0);
       view.t1 = Math.min(dur * 1.05, t1);
       drawTimeline();
+      // The range goes into the address (#t=1.25-3.5, seconds), so a zoomed
+      // view can be shared as a link; some browsers refuse this for file://.
+      try {
+        history.replaceState(null, '', '#t=' + (view.t0 / 1e6).toFixed(6) + '-' + (view.t1 / 1e6).toFixed(6));
+      } catch (e) { /* the view still works without the link */ }
     }
     function zoomBy(f, at) {
       if (at === undefined) at = (view.t0 + view.t1) / 2;
@@ -375,6 +380,11 @@
       legendBox.appendChild(span);
     });
 
+    var linked = /^#t=(-?[0-9.]+)-(-?[0-9.]+)$/.exec(location.hash);
+    if (linked && +linked[2] > +linked[1]) {
+      view.t0 = +linked[1] * 1e6;
+      view.t1 = +linked[2] * 1e6;
+    }
     drawTimeline();
     var pending = null;
     window.addEventListener('resize', function () {
