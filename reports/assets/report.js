@@ -260,7 +260,7 @@
       if (lmax - lmin < 1) { var mid = (lmin + lmax) / 2; lmin = mid - 0.5; lmax = mid + 0.5; }
       var f = {
         ctx: ctx,
-        x: function (t) { return L + t / dur * w; },
+        x: function (t) { return L + Math.max(0, Math.min(1, t / dur)) * w; },  // bucket centres may pass the end
         y: function (v) {
           var r = log ? (Math.log10(Math.max(v, 1e-3)) - lmin) / (lmax - lmin) : (v - yMin) / ((yMax - yMin) || 1);
           return T + h - Math.max(0, Math.min(1, r)) * h;
