@@ -95,6 +95,31 @@ TEST(ReportModel, StaleReadUnderAPartitionFromTheRealCheckers) {
       << stale->sentence;
 }
 
+TEST(ReportModel, LostElementSentenceFromTheSetCheckerNamesThePartition) {
+  HistoryBuilder b("set");
+  b.op(0, "add", 1, 100, 200)
+      .op(1, "add", 2, 300, 400)
+      .op(2, "read", Json::array({1, 2}), 500, 600)
+      .fault(history::FaultPhase::kStart, "partition", {"n1", "n2", "n3"}, testing::partition_params(), 700)
+      .op(0, "read", Json::array({1}), 800, 900)
+      .fault(history::FaultPhase::kStop, "partition", {}, Json::object(), 1500)
+      .op(1, "read", Json::array({1}), 2000, 2100);
+  ReportInput in;
+  in.history = b.build();
+  in.results = testing::results_for(in.history, "set");
+  const ReportModel m = build_model(in);
+  EXPECT_EQ(m.verdict, "invalid");
+  const AnomalyView* lost = nullptr;
+  for (const auto& a : m.anomalies)
+    if (a.kind == "lost") lost = &a;
+  ASSERT_NE(lost, nullptr) << in.results.dump(2);
+  EXPECT_EQ(lost->sentence.rfind("Key \"k1\" element 2 was acknowledged at 400.000 ms", 0), 0u) << lost->sentence;
+  EXPECT_NE(lost->sentence.find("including the final read"), std::string::npos) << lost->sentence;
+  EXPECT_NE(lost->sentence.find(", while partition (majority) n1 n2 | n3 (0.700 s–1.5 s) was active."),
+            std::string::npos)
+      << lost->sentence;
+}
+
 TEST(ReportModel, AllowedAnomaliesComeAfterTheOnesThatMadeTheRunInvalid) {
   ReportInput in = fixture_input();
   ASSERT_GE(in.results["results"].size(), 1u);
