@@ -23,6 +23,8 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   # reports: Graphviz rendered in process
   libgraphviz-dev
+  # reports: headless browser for the report's browser test (reports/tests/report_browser_itest.cpp)
+  chromium
   # faults: firewall, links, clock skew
   nftables libnftables-dev iptables iproute2 faketime libfaketime
   # process tools used by tests and doctor

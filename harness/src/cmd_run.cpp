@@ -1,12 +1,16 @@
 // `faultline run`: flags in the style of Jepsen's, checked before anything
 // starts (bad ones exit 254 with the reason), then --test-count runs, each
 // stored; the exit code is the worst verdict.
+#include <fstream>
 #include <iostream>
 #include <memory>
+
+#include "faultline/reports/junit.h"
 
 #include "commands.h"
 #include "faultline/harness/cli.h"
 #include "faultline/harness/runner.h"
+#include "run_reports.h"
 
 namespace faultline::cli {
 namespace {
@@ -61,13 +65,25 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--ready-timeout", c->ready_timeout_s, "Seconds for the cluster to come up")->capture_default_str();
   cmd->add_option("--node-binary", c->node_binary, "faultline-node to run (default: beside faultline, then PATH)");
   cmd->add_option("--agent-binary", c->agent_binary, "faultline-agent for packet faults (default: beside faultline, then PATH)");
-  cmd->callback([c, exit_code] {
+  auto junit = std::make_shared<std::string>();
+  cmd->add_option("--junit", *junit, "Also write the result as JUnit XML to this file (one test case per run)");
+  cmd->callback([c, junit, exit_code] {
     harness::RunConfig config = *c;
     if (std::string why = harness::validate(config); !why.empty()) {
       std::cerr << "faultline run: " << why << "\n";
       *exit_code = kExitUsage;
       return;
     }
+    if (!junit->empty()) {
+      // Refuse an unwritable --junit before spending minutes on the runs.
+      std::ofstream probe(*junit, std::ios::app);
+      if (!probe) {
+        std::cerr << "faultline run: cannot write --junit " << *junit << "\n";
+        *exit_code = kExitUsage;
+        return;
+      }
+    }
+    std::vector<reports::JunitCase> cases;
     int worst = kExitValid;
     for (int i = 0; i < config.test_count; ++i) {
       if (config.test_count > 1) std::cerr << "test " << (i + 1) << " of " << config.test_count << "\n";
@@ -76,12 +92,18 @@ void add_run_command(CLI::App& app, int* exit_code) {
       if (rank(code) > rank(worst)) worst = code;
       std::cout << verdict_word(o) << "  run " << o.run_id << "  " << o.dir.string() << "\n" << std::flush;
       if (o.error) std::cerr << "faultline run: " << o.message << "\n";
+      if (!junit->empty() && !o.dir.empty()) cases.push_back(harness::junit_case(o));
       if (o.interrupted) {
         if (i + 1 < config.test_count) std::cerr << "faultline run: interrupted; the remaining runs are skipped\n";
         break;
       }
       // Later runs reuse the seed sequence deterministically: seed, seed+1, ...
       config.seed += 1;
+    }
+    if (!junit->empty()) {
+      std::ofstream out(*junit, std::ios::trunc);
+      out << reports::junit_xml(cases);
+      if (!out) std::cerr << "faultline run: cannot write --junit " << *junit << "\n";
     }
     *exit_code = worst;
   });

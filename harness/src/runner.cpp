@@ -24,6 +24,7 @@
 #include "faultline/workloads/workload.h"
 #include "node_launch.h"
 #include "progress.h"
+#include "run_reports.h"
 #include "verdict.h"
 
 namespace faultline::harness {
@@ -370,6 +371,8 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
                  {"seed", config.seed},
                  {"run_id", rec.id},
                  {"nodes", names},
+                 // Where the history's clock began on CLOCK_MONOTONIC, so reports can place node log lines.
+                 {"origin_mono_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count()},
                  {"check", {{"strict_stale", plan.options.strict_stale}, {"allowed_anomalies", plan.allowed_anomalies}}}};
     writer = std::make_unique<history::HistoryWriter>((dir / "history.jsonl").string(), meta);
 
@@ -511,6 +514,7 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
     outcome.error = true;
     outcome.message += std::string(outcome.message.empty() ? "" : "; ") + "storing the run: " + e.what();
   }
+  write_reports_after_run(*store, dir, progress);  // report.html and store/index.html (issue 8)
   return outcome;
 }
 

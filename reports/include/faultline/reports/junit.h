@@ -1,0 +1,31 @@
+// JUnit XML for CI systems: one <testcase> per run, failing with a message
+// naming the anomalies, so any CI shows a faultline run natively.
+#ifndef FAULTLINE_REPORTS_JUNIT_H_
+#define FAULTLINE_REPORTS_JUNIT_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline::reports {
+
+struct JunitCase {
+  std::string name;       // the test name, e.g. "register-safe-partition"
+  std::string classname;  // "faultline"
+  std::string run_id, dir, report;  // where to look; report: path of report.html
+  std::string verdict;    // valid / invalid / unknown / error
+  std::string error;      // why a run ended in error
+  nlohmann::json anomalies = nlohmann::json::object();  // kind -> count (disallowed only)
+  std::string replay;     // the command that replays the run
+  double time_s = 0;
+};
+
+// valid: passes; invalid: <failure> naming each anomaly kind and count;
+// error: <error> with the reason; unknown: <error type="unknown"> (an
+// unknown verdict is not a pass).
+std::string junit_xml(const std::vector<JunitCase>& cases, const std::string& suite = "faultline");
+
+}  // namespace faultline::reports
+
+#endif  // FAULTLINE_REPORTS_JUNIT_H_

@@ -1,0 +1,60 @@
+#include "faultline/reports/junit.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "text_format.h"
+
+namespace faultline::reports {
+namespace {
+
+std::string anomaly_list(const nlohmann::json& anomalies) {
+  std::string out;
+  if (!anomalies.is_object()) return out;
+  for (auto it = anomalies.begin(); it != anomalies.end(); ++it)
+    out += (out.empty() ? "" : ", ") + it.value().dump() + " " + it.key();
+  return out;
+}
+
+}  // namespace
+
+std::string junit_xml(const std::vector<JunitCase>& cases, const std::string& suite) {
+  int failures = 0, errors = 0;
+  double total = 0;
+  for (const auto& c : cases) {
+    failures += c.verdict == "invalid";
+    errors += c.verdict != "invalid" && c.verdict != "valid";
+    total += c.time_s;
+  }
+  std::ostringstream o;
+  char buf[64];
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  std::snprintf(buf, sizeof buf, "%.3f", total);
+  o << "<testsuites>\n<testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << cases.size() << "\" failures=\""
+    << failures << "\" errors=\"" << errors << "\" time=\"" << buf << "\">\n";
+  for (const auto& c : cases) {
+    std::snprintf(buf, sizeof buf, "%.3f", c.time_s);
+    o << "  <testcase classname=\"" << xml_escape(c.classname.empty() ? "faultline" : c.classname) << "\" name=\""
+      << xml_escape(c.name) << "\" time=\"" << buf << "\">\n";
+    const std::string where = "run " + c.run_id + " in " + c.dir + (c.report.empty() ? "" : "; report " + c.report) +
+                              (c.replay.empty() ? "" : "; replay: " + c.replay);
+    if (c.verdict == "invalid") {
+      const std::string list = anomaly_list(c.anomalies);
+      const std::string message = "invalid: " + (list.empty() ? std::string("the checkers found anomalies") : list);
+      o << "    <failure type=\"invalid\" message=\"" << xml_escape(message) << "\">" << xml_escape(message + "\n" + where)
+        << "</failure>\n";
+    } else if (c.verdict == "error") {
+      o << "    <error type=\"error\" message=\"" << xml_escape(c.error) << "\">" << xml_escape(c.error + "\n" + where)
+        << "</error>\n";
+    } else if (c.verdict != "valid") {
+      const std::string message = "verdict " + c.verdict + ": the checkers could not decide";
+      o << "    <error type=\"unknown\" message=\"" << xml_escape(message) << "\">"
+        << xml_escape(message + "\n" + where) << "</error>\n";
+    }
+    o << "    <system-out>" << xml_escape(where) << "</system-out>\n  </testcase>\n";
+  }
+  o << "</testsuite>\n</testsuites>\n";
+  return o.str();
+}
+
+}  // namespace faultline::reports
