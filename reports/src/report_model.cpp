@@ -148,11 +148,20 @@ std::string replay_command(const Json& c) {
   num("--nodes", "nodes");
   str("--backend", "backend");
   str("--workload", "workload");
-  if (c.contains("nemesis") && c["nemesis"].is_array()) {
+  auto list = [&](const char* flag, const char* key) {
+    if (!c.contains(key) || !c[key].is_array()) return;
     std::vector<std::string> n;
-    for (const auto& x : c["nemesis"])
+    for (const auto& x : c[key])
       if (x.is_string()) n.push_back(x.get<std::string>());
-    if (!n.empty()) out << " --nemesis " << shell_quote(join(n, ","));
+    if (!n.empty()) out << " " << flag << " " << shell_quote(join(n, ","));
+  };
+  list("--nemesis", "nemesis");
+  const bool faults = c.contains("nemesis") && c["nemesis"].is_array() && !c["nemesis"].empty() &&
+                      c["nemesis"][0] != "none";
+  if (faults) {
+    num("--nemesis-interval", "nemesis_interval_s");
+    list("--nemesis-targets", "nemesis_targets");
+    list("--packet-faults", "packet_faults");
   }
   num("--time-limit", "time_limit_s");
   num("--rate", "rate");

@@ -183,6 +183,15 @@ TEST(ReplayCommand, RebuildsTheRunsFlags) {
             "faultline run --nodes 3 --backend netns --workload register --nemesis partition,clock --time-limit 5.0 "
             "--rate 0.0 --concurrency 0 --seed 42 --store-preset r1w1 --store-opt read_repair=none --recovery 10.0 "
             "--op-timeout 1.0");
+  auto c = testing::config_json();
+  c["nemesis_interval_s"] = 2.5;
+  c["nemesis_targets"] = {"one", "all"};
+  c["packet_faults"] = nlohmann::json::array();
+  const std::string replay = replay_command(c);
+  EXPECT_NE(replay.find("--nemesis partition,clock --nemesis-interval 2.5 --nemesis-targets one,all --time-limit"),
+            std::string::npos)
+      << replay;
+  EXPECT_EQ(replay.find("--packet-faults"), std::string::npos) << replay;
 }
 
 }  // namespace
