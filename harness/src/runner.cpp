@@ -299,9 +299,10 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   bool interrupted = false;
   std::atomic<bool> stop{false};
   auto forward_signal = [&] {
-    if (g_signalled.load()) {
+    if (g_signalled.load() && !interrupted) {
       interrupted = true;
       stop.store(true);
+      progress << "\n  interrupted by a signal: stopping the workload, healing faults, tearing down\n" << std::flush;
     }
   };
   try {

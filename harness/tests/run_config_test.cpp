@@ -44,7 +44,8 @@ TEST(RunConfig, BadValuesNameTheFlag) {
   expect_refused(with([](RunConfig& x) { x.nodes = 2; }), "replication factor 3 exceeds 2 members");
   expect_refused(with([](RunConfig& x) { x.backend = "docker"; }), "--backend 'docker'");
   expect_refused(with([](RunConfig& x) { x.workload = "bank"; }), "--workload 'bank'");
-  expect_refused(with([](RunConfig& x) { x.nemesis = {"partition"}; }), "--nemesis 'partition'");
+  expect_refused(with([](RunConfig& x) { x.nemesis = {"earthquake"}; }), "unknown fault 'earthquake'");
+  expect_refused(with([](RunConfig& x) { x.nemesis = {"kill"}; x.nemesis_interval_s = 0; }), "--nemesis-interval");
   expect_refused(with([](RunConfig& x) { x.time_limit_s = 0; }), "--time-limit");
   expect_refused(with([](RunConfig& x) { x.rate = -1; }), "--rate");
   expect_refused(with([](RunConfig& x) { x.concurrency = -2; }), "--concurrency");

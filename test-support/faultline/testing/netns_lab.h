@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -245,13 +246,23 @@ class NetnsLab {
     auto out = in_ns(
         from,
         [&] {
-          int s = ::socket(AF_INET, SOCK_STREAM, 0);
           sockaddr_in a{};
           a.sin_family = AF_INET;
           a.sin_port = htons(kLabEchoPort);
           ::inet_pton(AF_INET, dst.c_str(), &a.sin_addr);
           double start = lab_now_ms();
-          if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::string("!connect");
+          // The counter is a freshly forked process: until it listens, the
+          // connection is refused, so retry that for a while.
+          int s = -1;
+          while (true) {
+            s = ::socket(AF_INET, SOCK_STREAM, 0);
+            if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) break;
+            const bool refused = errno == ECONNREFUSED;
+            ::close(s);
+            if (!refused || lab_now_ms() - start > 3000) return std::string("!connect");
+            ::usleep(10000);
+          }
+          start = lab_now_ms();
           std::string chunk(65536, 't');
           std::size_t sent = 0;
           while (sent < bytes) {
