@@ -150,6 +150,14 @@ void SwimNode::bootstrap(const std::vector<MemberIdx>& members, Time now) {
   for (MemberIdx m : members)
     if (m != self_ && !known(m)) set_state(m, Status::kAlive, 0, now);
   started_ = true;
+  // Start inside a random pass at a random place: with every member's passes
+  // aligned, a member crashing late in a pass would have been probed by
+  // nearly everyone already and wait a whole pass to be noticed.
+  probe_order_.clear();
+  for (MemberIdx m : others_)
+    if (is_live(table_[m].status)) probe_order_.push_back(m);
+  std::shuffle(probe_order_.begin(), probe_order_.end(), rng_);
+  probe_pos_ = probe_order_.empty() ? 0 : rng_() % probe_order_.size();
   // Random phases: members started together must not probe in lockstep.
   next_probe_ = now + static_cast<Time>(rng_() % static_cast<std::uint64_t>(cfg_.protocol_period));
   next_gossip_ = now;
