@@ -39,7 +39,7 @@ struct Flags {
   std::vector<std::string> pauses;
   std::string partition;
   double partition_fraction = 0.5;
-  double period_ms = 1000, probe_timeout_ms = 500, gossip_ms = 200, push_pull_s = 30;
+  double period_ms = 1000, probe_timeout_ms = 500, gossip_ms = 1000, push_pull_s = 30;
   double heartbeat_ms = 1000, suspect_after_ms = 2500, dead_after_ms = 5000;
   double latency_min_ms = 0.1, latency_max_ms = 2;
   double crash_from_s = -1, crash_to_s = -1;
@@ -119,8 +119,9 @@ void add_sim_command(CLI::App& app, int* exit_code) {
   mem->add_option("--retransmit-mult", f->c.swim.retransmit_mult, "SWIM lambda")->default_val(4);
   mem->add_option("--suspicion-mult", f->c.swim.suspicion_mult, "min suspicion = mult*log10(n)*period")->default_val(2.0);
   mem->add_option("--suspicion-max-mult", f->c.swim.suspicion_max_mult, "max suspicion = this*min")->default_val(3.0);
-  mem->add_option("--gossip-interval-ms", f->gossip_ms, "SWIM gossip interval (0: piggyback only)")->default_val(200);
-  mem->add_option("--gossip-fanout", f->c.swim.gossip_fanout, "SWIM gossip fanout")->default_val(3);
+  mem->add_option("--gossip-interval-ms", f->gossip_ms, "SWIM gossip interval (0: piggyback only)")->default_val(1000);
+  mem->add_option("--gossip-fanout", f->c.swim.gossip_fanout, "SWIM gossip fanout")->default_val(1);
+  mem->add_option("--urgent-fanout", f->c.swim.urgent_fanout, "SWIM: members told at once of news this node originates")->default_val(3);
   mem->add_option("--push-pull-s", f->push_pull_s, "SWIM push-pull interval (0: off)")->default_val(30);
   mem->add_option("--heartbeat-ms", f->heartbeat_ms, "central: heartbeat interval")->default_val(1000);
   mem->add_option("--suspect-after-ms", f->suspect_after_ms, "central: silence before suspect")->default_val(2500);

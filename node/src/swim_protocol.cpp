@@ -69,18 +69,36 @@ void SwimNode::set_state(MemberIdx m, Status s, Incarnation inc, Time now) {
     }
   }
   if (s == Status::kDead || s == Status::kLeft) dead_since_[m] = now;
-  if (was_known && before == Status::kDead && s == Status::kAlive) ++counters_.false_deaths;
+  if (was_known && before == Status::kDead && s == Status::kAlive) {
+    ++counters_.false_deaths;
+    // A member came back: likely a healed partition, with many more like it.
+    // One full sync with it carries every refutation either side has heard
+    // so far, where gossip would carry them a packet at a time (rate-limited:
+    // at most one such sync per push_pull_interval / 6).
+    if (started_ && !leaving_ && cfg_.push_pull_interval > 0 && now - last_rejoin_sync_ >= cfg_.push_pull_interval / 6) {
+      last_rejoin_sync_ = now;
+      send_push_pull(m, false, false);
+    }
+  }
   if (s == Status::kAlive) dead_since_.erase(m);
   env_.on_change(m, s, inc, now);
 }
 
 void SwimNode::broadcast(const Update& u) { queue_.push(u.member, encode_update(*names_, u)); }
 
+void SwimNode::send_urgent(const Update& u) {
+  std::vector<MemberIdx> exclude;
+  if (u.member != self_) exclude.push_back(u.member);
+  for (MemberIdx m : random_live(static_cast<std::size_t>(cfg_.urgent_fanout), exclude))
+    send_packet(m, Packet{MsgType::kGossip, self_, 0, std::nullopt, 0, {}});
+}
+
 void SwimNode::refute(Incarnation seen, Time now) {
   if (leaving_) return;
   Entry& e = entry(self_);
   e.inc = std::max(e.inc, seen) + 1;
   broadcast({Status::kAlive, self_, e.inc, self_});
+  send_urgent({Status::kAlive, self_, e.inc, self_});
   ++counters_.refuted;
   // Lifeguard: being suspected is a hint that this node is the slow one.
   awareness_.apply(1);
@@ -106,15 +124,20 @@ bool SwimNode::apply(const Update& u, Time now, bool from_push_pull) {
       // Someone holds a newer incarnation of us (we restarted): outbid it.
       if (u.incarnation > me.inc) refute(u.incarnation, now);
     } else if (u.incarnation >= me.inc) {
+      if (u.status == Status::kDead) refuted_dead_ = true;
       refute(u.incarnation, now);
     }
     return false;
   }
   Update v = u;
-  // A dead verdict learnt from a full sync may be stale (the member may have
-  // healed away from the syncing side): give it the chance to refute first.
-  if (from_push_pull && v.status == Status::kDead) v.status = Status::kSuspect;
   Entry& e = entry(v.member);
+  // A full sync is not evidence: the peer's suspicions and dead verdicts may
+  // be stale (it was on the other side of a healed partition), and taking
+  // them for members we hold alive made every sync after a heal start
+  // hundreds of suspicions at once, whose refutations then drowned. Syncs
+  // bring joins, refutations and verdicts about members we already doubt;
+  // a member that really died is found by our own probes.
+  if (from_push_pull && v.status != Status::kAlive && e.known && e.status == Status::kAlive) return false;
   if (!e.known) {
     set_state(v.member, v.status, v.incarnation, now);
     if (v.status == Status::kAlive) broadcast(v);
@@ -275,6 +298,9 @@ void SwimNode::probe_failed(Time now) {
     // Tell the suspect directly so it can refute at once.
     send_packet(pr.target, Packet{MsgType::kGossip, self_, 0, std::nullopt, 0, {u}}, false);
     told_[pr.target] = now;
+    apply(u, now, false);
+    send_urgent(u);
+    return;
   }
   apply(u, now, false);
 }
@@ -304,8 +330,16 @@ void SwimNode::receive(Time now, std::string_view bytes, bool from_stream) {
 void SwimNode::handle(const Packet& p, Time now, bool from_stream) {
   (void)from_stream;
   const bool push_pull = p.type == MsgType::kPushPull;
+  refuted_dead_ = false;
   for (const auto& u : p.updates) apply(u, now, push_pull);
   if (leaving_) return;
+  // Someone held us dead: we were cut off (a partition that has healed).
+  // One full sync with it moves both sides' refutations at once, where
+  // gossip alone would carry hundreds of them a packet at a time.
+  if (refuted_dead_ && !push_pull && now - last_rejoin_sync_ >= cfg_.push_pull_interval / 6) {
+    last_rejoin_sync_ = now;
+    send_push_pull(p.from, false, false);
+  }
   // A member we think suspect or dead is talking to us: let it know, so it
   // refutes (this is how a healed partition's members rejoin).
   tell_if_behind(p.from, now);
@@ -352,7 +386,9 @@ void SwimNode::tick(Time now) {
     suspicions_.erase(m);
     if (table_[m].status != Status::kSuspect) continue;
     ++counters_.deaths_declared;
-    apply({Status::kDead, m, table_[m].inc, self_}, now, false);
+    const Update dead{Status::kDead, m, table_[m].inc, self_};
+    apply(dead, now, false);
+    send_urgent(dead);
   }
   for (auto it = relays_.begin(); it != relays_.end();) {
     Relay& r = it->second;

@@ -193,7 +193,9 @@ class Simulation {
       return;
     }
     if (s != Status::kDead) return;
-    if (partitioned(observer, member)) {
+    // Verdicts across a partition's sides (during it, or stale ones heard
+    // after the heal) are the partition's doing, not false deaths.
+    if (c_.partition && nodes_[observer].side != nodes_[member].side) {
       ++partition_dead_views_;
       return;
     }

@@ -48,8 +48,15 @@ struct SwimConfig {
   double suspicion_max_mult = 3;   // max suspicion = this * min
   int suspicion_confirmations = 3; // k of Lifeguard's timer (capped at n - 2)
   int awareness_max = 8;           // local health multiplier range [1, 8]
-  Time gossip_interval = 200 * kMillis;  // 0: piggyback only
-  int gossip_fanout = 3;
+  // Besides piggybacking, while updates are queued a node sends a gossip
+  // packet to gossip_fanout members every gossip_interval. Kept low so a
+  // flood of news (a healed partition) cannot multiply the message rate.
+  Time gossip_interval = 1 * kSeconds;  // 0: piggyback only
+  int gossip_fanout = 1;
+  // News this node originates (its own suspicion, death verdict or
+  // refutation) goes out at once to this many members: rare by nature,
+  // and it is what makes detection fast.
+  int urgent_fanout = 3;
   Time push_pull_interval = 30 * kSeconds;  // 0: never
   std::size_t max_packet = 1400;
   // A dead member is still sent gossip and chosen for push-pull for this
@@ -148,6 +155,7 @@ class SwimNode {
   bool apply(const Update& u, Time now, bool from_push_pull);
   void set_state(MemberIdx m, Status s, Incarnation inc, Time now);
   void broadcast(const Update& u);
+  void send_urgent(const Update& u);
   void refute(Incarnation seen, Time now);
   void start_suspicion(MemberIdx m, MemberIdx accuser, Time now);
 
@@ -187,6 +195,8 @@ class SwimNode {
   std::set<std::pair<Time, MemberIdx>> suspicion_deadlines_;
   std::map<MemberIdx, Time> told_;  // last time this node told a member it was suspect/dead
   std::map<MemberIdx, Time> dead_since_;  // for gossip_to_dead
+  bool refuted_dead_ = false;  // set by refute() of a dead verdict, read by handle()
+  Time last_rejoin_sync_ = INT64_MIN / 2;
 };
 
 }  // namespace faultline::node::swim
