@@ -99,6 +99,13 @@ void SwimNode::refute(Incarnation seen, Time now) {
   e.inc = std::max(e.inc, seen) + 1;
   broadcast({Status::kAlive, self_, e.inc, self_});
   send_urgent({Status::kAlive, self_, e.inc, self_});
+  // A suspicion's timers are running everywhere it spread: in a large
+  // cluster, seed the refutation wider (log10 n rounds of urgent fanout).
+  // Not for refuting a dead verdict: after a healed partition every member
+  // does that at once, and the plain fanout keeps that from being a storm.
+  if (!refuted_dead_)
+    for (int extra = static_cast<int>(std::ceil(std::log10(static_cast<double>(live_) + 1))) - 1; extra > 0; --extra)
+      send_urgent({Status::kAlive, self_, e.inc, self_});
   ++counters_.refuted;
   // Lifeguard: being suspected is a hint that this node is the slow one.
   awareness_.apply(1);
@@ -123,9 +130,16 @@ bool SwimNode::apply(const Update& u, Time now, bool from_push_pull) {
     if (u.status == Status::kAlive) {
       // Someone holds a newer incarnation of us (we restarted): outbid it.
       if (u.incarnation > me.inc) refute(u.incarnation, now);
-    } else if (u.incarnation >= me.inc) {
-      if (u.status == Status::kDead) refuted_dead_ = true;
-      refute(u.incarnation, now);
+    } else {
+      if (u.incarnation >= me.inc) {
+        if (u.status == Status::kDead) refuted_dead_ = true;
+        refute(u.incarnation, now);
+      }
+      // The accuser's timer is the one running out first (it heard first):
+      // answer it directly rather than hoping gossip gets there in time.
+      // After a pause, the queued notices from every accuser get one each.
+      // (Dead verdicts are past saving; a rejoin sync handles those.)
+      if (u.status == Status::kSuspect) answer_accuser(u.from, now);
     }
     return false;
   }
@@ -313,6 +327,18 @@ void SwimNode::tell_if_behind(MemberIdx from, Time now) {
   if (it != told_.end() && it->second + cfg_.protocol_period > now) return;
   told_[from] = now;
   send_packet(from, Packet{MsgType::kGossip, self_, 0, std::nullopt, 0, {{e.status, from, e.inc, self_}}}, false);
+}
+
+void SwimNode::answer_accuser(MemberIdx accuser, Time now) {
+  if (accuser == self_ || leaving_ || accuser >= table_.size() || !table_[accuser].known) return;
+  auto it = answered_.find(accuser);
+  if (it != answered_.end() && it->second + cfg_.protocol_period > now) return;
+  answered_[accuser] = now;
+  // Twice: this one datagram is what stands between a lossy network and a
+  // false death when a pause ends just inside the suspicion timeout.
+  const Packet p{MsgType::kGossip, self_, 0, std::nullopt, 0, {{Status::kAlive, self_, table_[self_].inc, self_}}};
+  send_packet(accuser, p, false);
+  send_packet(accuser, p, false);
 }
 
 void SwimNode::receive(Time now, std::string_view bytes, bool from_stream) {

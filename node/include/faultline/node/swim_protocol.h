@@ -167,6 +167,7 @@ class SwimNode {
   std::optional<MemberIdx> next_probe_target();
   void handle(const Packet& p, Time now, bool from_stream);
   void tell_if_behind(MemberIdx from, Time now);
+  void answer_accuser(MemberIdx accuser, Time now);
 
   SwimConfig cfg_;
   std::shared_ptr<Names> names_;
@@ -195,6 +196,7 @@ class SwimNode {
   std::set<std::pair<Time, MemberIdx>> suspicion_deadlines_;
   std::map<MemberIdx, Time> told_;  // last time this node told a member it was suspect/dead
   std::map<MemberIdx, Time> dead_since_;  // for gossip_to_dead
+  std::map<MemberIdx, Time> answered_;  // last time this node sent an accuser its refutation
   bool refuted_dead_ = false;  // set by refute() of a dead verdict, read by handle()
   Time last_rejoin_sync_ = INT64_MIN / 2;
 };
