@@ -36,11 +36,13 @@ double wait_all(Cluster& c, const std::vector<int>& observers, const std::string
 }
 
 TEST(MembershipCluster, SwimDeclaresAKilledNodeDeadEverywhere) {
-  Cluster c(5, {{"membership", "swim"}});
-  for (int o = 0; o < 4; ++o) ASSERT_EQ(state_seen(c, o, "n5"), "alive");
+  // Issue 7's setting: 10 nodes on loopback, default settings, one killed.
+  Cluster c(10, {{"membership", "swim"}});
+  const std::vector<int> others = {0, 1, 2, 3, 5, 6, 7, 8, 9};
+  ASSERT_GE(wait_all(c, others, "n5", "alive", 5), 0);
   c.kill9(4);
-  const double took = wait_all(c, {0, 1, 2, 3}, "n5", "dead", 15);
-  std::printf("SIGKILLed n5 dead at all 4 others after %.2f s\n", took);
+  const double took = wait_all(c, others, "n5", "dead", 15);
+  std::printf("SIGKILLed n5 dead at all 9 others after %.2f s\n", took);
   ASSERT_GE(took, 0) << "n5 not declared dead by all others within 15 s";
   // The status carries the detector's view and counters; the log a line per change.
   const Json s = c.call(0, {{"op", "status"}});
@@ -77,6 +79,48 @@ TEST(MembershipCluster, CentralMonitorDeclaresAKilledNodeDeadEverywhere) {
   std::printf("central: SIGKILLed n4 dead at all 3 others after %.2f s\n", took);
   ASSERT_GE(took, 0);
   EXPECT_EQ(c.call(0, {{"op", "status"}})["membership"]["mode"], "central");
+}
+
+// Issue 7's 50-node target; ~80 s, so disabled by default. Run with
+//   node_membership_itest --gtest_also_run_disabled_tests --gtest_filter='*Fifty*'
+TEST(MembershipCluster, DISABLED_FiftyNodesConvergeAndStayFreeOfSuspicionIdle) {
+  const int n = 50;
+  Cluster c(n, {{"membership", "swim"}, {"io_threads", 1}, {"log_level", "info"}});
+  // Converged: every node's view has every member alive (they start from
+  // the configured list; this checks the protocol keeps it so once all run).
+  const auto start = Clock::now();
+  auto all_alive = [&] {
+    for (int o = 0; o < n; ++o) {
+      const Json s = c.call(o, {{"op", "status"}}, 2000);
+      if (!s.value("ok", false)) return false;
+      for (const auto& m : s["members"])
+        if (m["state"] != "alive") return false;
+    }
+    return true;
+  };
+  while (!all_alive()) ASSERT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 10.0);
+  std::printf("50 nodes: all views all-alive %.2f s after the cluster was up\n",
+              std::chrono::duration<double>(Clock::now() - start).count());
+  // Count over the idle minute only: while the cluster was being started
+  // one process at a time, early nodes rightly suspected unstarted ones.
+  auto totals = [&](std::uint64_t& suspicions, std::uint64_t& deaths) {
+    suspicions = deaths = 0;
+    for (int o = 0; o < n; ++o) {
+      const Json s = c.call(o, {{"op", "status"}}, 2000);
+      ASSERT_TRUE(s.value("ok", false));
+      suspicions += s["membership"]["counters"]["suspicions_raised"].get<std::uint64_t>();
+      deaths += s["membership"]["counters"]["deaths_declared"].get<std::uint64_t>();
+    }
+  };
+  std::uint64_t s0 = 0, d0 = 0, s1 = 0, d1 = 0;
+  totals(s0, d0);
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+  totals(s1, d1);
+  const std::uint64_t suspicions = s1 - s0, deaths = d1 - d0;
+  std::printf("50 nodes idle 60 s: %llu suspicions raised, %llu deaths declared\n",
+              static_cast<unsigned long long>(suspicions), static_cast<unsigned long long>(deaths));
+  EXPECT_EQ(suspicions, 0u);
+  EXPECT_EQ(deaths, 0u);
 }
 
 }  // namespace
