@@ -72,6 +72,22 @@ TEST(MembershipCluster, SwimDoesNotDeclareABrieflyPausedNodeDead) {
   for (int o : {0, 1, 3, 4}) EXPECT_EQ(state_seen(c, o, "n3"), "alive");
 }
 
+TEST(MembershipCluster, SwimRestartedNodeRejoinsAfterBeingDeclaredDead) {
+  Cluster c(4, {{"membership", "swim"}});
+  c.kill9(3);
+  ASSERT_GE(wait_all(c, {0, 1, 2}, "n4", "dead", 12), 0);
+  // It comes back at incarnation 0; the others tell it it is dead, it
+  // refutes with a higher incarnation, and they take it back.
+  c.start(3);
+  c.wait_ready(3);
+  const double took = wait_all(c, {0, 1, 2}, "n4", "alive", 8);
+  std::printf("restarted n4 alive again at all 3 others after %.2f s\n", took);
+  ASSERT_GE(took, 0);
+  const Json s = c.call(0, {{"op", "status"}});
+  for (const auto& m : s["members"])
+    if (m["id"] == "n4") EXPECT_GE(m["incarnation"].get<int>(), 1);
+}
+
 TEST(MembershipCluster, CentralMonitorDeclaresAKilledNodeDeadEverywhere) {
   Cluster c(4, {{"membership", "central"}});
   c.kill9(3);
