@@ -16,6 +16,7 @@ void add_cleanup_command(CLI::App& app, int* exit_code);
 void add_doctor_command(CLI::App& app, int* exit_code);
 void add_version_command(CLI::App& app, int* exit_code);
 void add_kv_command(CLI::App& app, int* exit_code);
+void add_sim_command(CLI::App& app, int* exit_code);
 
 }  // namespace faultline::cli
 

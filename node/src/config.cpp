@@ -39,6 +39,15 @@ std::string_view to_string(FsyncPolicy f) {
   return "?";
 }
 
+std::string_view to_string(MembershipMode m) {
+  switch (m) {
+    case MembershipMode::kStatic: return "static";
+    case MembershipMode::kSwim: return "swim";
+    case MembershipMode::kCentral: return "central";
+  }
+  return "?";
+}
+
 const Member& NodeConfig::self() const {
   for (const auto& m : members)
     if (m.id == node_id) return m;
@@ -163,6 +172,16 @@ void apply_key(NodeConfig& c, const std::string& key, const Json& v, std::option
   else if (key == "request_timeout_ms") c.request_timeout_ms = static_cast<int>(get_int(v, key, 1, 600000));
   else if (key == "peer_timeout_ms") c.peer_timeout_ms = static_cast<int>(get_int(v, key, 1, 600000));
   else if (key == "unreachable_after") c.unreachable_after = static_cast<int>(get_int(v, key, 1, 1000));
+  else if (key == "membership")
+    c.membership = parse_enum<MembershipMode>(
+        v, key, {{"static", MembershipMode::kStatic}, {"swim", MembershipMode::kSwim}, {"central", MembershipMode::kCentral}});
+  else if (key == "swim_period_ms") c.swim_period_ms = static_cast<int>(get_int(v, key, 10, 600000));
+  else if (key == "swim_probe_timeout_ms") c.swim_probe_timeout_ms = static_cast<int>(get_int(v, key, 1, 600000));
+  else if (key == "swim_push_pull_ms") c.swim_push_pull_ms = static_cast<int>(get_int(v, key, 0, 3600000));
+  else if (key == "central_monitor") c.central_monitor = get_string(v, key);
+  else if (key == "heartbeat_ms") c.heartbeat_ms = static_cast<int>(get_int(v, key, 10, 600000));
+  else if (key == "suspect_after_ms") c.suspect_after_ms = static_cast<int>(get_int(v, key, 1, 3600000));
+  else if (key == "dead_after_ms") c.dead_after_ms = static_cast<int>(get_int(v, key, 1, 3600000));
   else if (key == "hinted_handoff") c.hinted_handoff = get_bool(v, key);
   else if (key == "hint_window_ms") c.hint_window_ms = get_int(v, key, 1, kMaxMs);
   else if (key == "hint_replay_per_sec") c.hint_replay_per_sec = static_cast<int>(get_int(v, key, 1, 1000000));
@@ -257,6 +276,18 @@ void validate(NodeConfig& c) {
     throw ConfigError("write_mode two-phase needs lww-hlc or lww-wall versioning (vv has no max+1)");
   if (c.peer_timeout_ms > c.request_timeout_ms)
     throw ConfigError("peer_timeout_ms must not exceed request_timeout_ms");
+  if (c.membership != MembershipMode::kStatic) {
+    for (const auto& m : c.members)
+      if (m.id.size() > 255 || m.host.size() > 200)
+        throw ConfigError("members: id '" + m.id.substr(0, 40) + "...' too long for the membership protocol (255 bytes)");
+  }
+  if (c.swim_probe_timeout_ms > c.swim_period_ms)
+    throw ConfigError("swim_probe_timeout_ms (" + std::to_string(c.swim_probe_timeout_ms) +
+                      ") must not exceed swim_period_ms (" + std::to_string(c.swim_period_ms) + ")");
+  if (c.suspect_after_ms >= c.dead_after_ms)
+    throw ConfigError("suspect_after_ms must be below dead_after_ms");
+  if (c.central_monitor.empty()) c.central_monitor = c.members.front().id;
+  if (!ids.count(c.central_monitor)) throw ConfigError("central_monitor '" + c.central_monitor + "' is not in members");
   if (c.max_key_bytes + c.max_value_bytes + 4096 > c.max_frame_bytes)
     throw ConfigError("max_frame_bytes must exceed max_key_bytes + max_value_bytes + 4096");
 }
@@ -280,6 +311,14 @@ Json NodeConfig::to_json() const {
               {"request_timeout_ms", request_timeout_ms},
               {"peer_timeout_ms", peer_timeout_ms},
               {"unreachable_after", unreachable_after},
+              {"membership", to_string(membership)},
+              {"swim_period_ms", swim_period_ms},
+              {"swim_probe_timeout_ms", swim_probe_timeout_ms},
+              {"swim_push_pull_ms", swim_push_pull_ms},
+              {"central_monitor", central_monitor},
+              {"heartbeat_ms", heartbeat_ms},
+              {"suspect_after_ms", suspect_after_ms},
+              {"dead_after_ms", dead_after_ms},
               {"hinted_handoff", hinted_handoff},
               {"hint_window_ms", hint_window_ms},
               {"hint_replay_per_sec", hint_replay_per_sec},
@@ -331,6 +370,14 @@ std::optional<NodeConfig> parse_command_line(int argc, const char* const* argv, 
   int_opt("request_timeout_ms", "coordinator's deadline for a client request");
   int_opt("peer_timeout_ms", "deadline for one replica call");
   int_opt("unreachable_after", "consecutive peer failures before a peer counts as dead");
+  str_opt("membership", "static | swim | central (see node/MEMBERSHIP.md)");
+  int_opt("swim_period_ms", "SWIM protocol period");
+  int_opt("swim_probe_timeout_ms", "SWIM probe timeout (<= period)");
+  int_opt("swim_push_pull_ms", "SWIM full-view sync interval (0: off)");
+  str_opt("central_monitor", "central mode: the monitor's member id (default: first member)");
+  int_opt("heartbeat_ms", "central mode: heartbeat interval");
+  int_opt("suspect_after_ms", "central mode: silence before suspect");
+  int_opt("dead_after_ms", "central mode: silence before dead");
   bool_opt("hinted_handoff", "write hints for unreachable replicas (true/false)");
   int_opt("hint_window_ms", "no hints for owners down longer; older hints are dropped");
   int_opt("hint_replay_per_sec", "hint replay rate limit");

@@ -1,6 +1,7 @@
 #include "faultline/node/node.h"
 
 #include <atomic>
+#include <map>
 #include <filesystem>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "faultline/node/coordinator.h"
 #include "faultline/node/hint_replayer.h"
 #include "faultline/node/server.h"
+#include "faultline/node/swim_membership.h"
 
 namespace faultline::node {
 
@@ -20,6 +22,11 @@ std::string log_path(const NodeConfig& c) {
   if (!c.log_file.empty()) return c.log_file;
   std::filesystem::create_directories(c.data_dir);
   return (std::filesystem::path(c.data_dir) / "node.log").string();
+}
+std::unique_ptr<Membership> make_membership(asio::io_context& io, const NodeConfig& c, EventLog& log) {
+  if (c.membership == MembershipMode::kStatic)
+    return std::make_unique<StaticMembership>(c.members, c.node_id, c.unreachable_after);
+  return std::make_unique<SwimMembership>(io, c, log);
 }
 std::vector<std::string> member_ids(const NodeConfig& c) {
   std::vector<std::string> ids;
@@ -38,7 +45,8 @@ struct Node::Impl {
         storage(Storage::open({config.data_dir, config.node_id, config.versioning, config.fsync,
                                config.fsync_period_ms, config.group_commit_max})),
         ring(member_ids(config), config.vnodes),
-        membership(config.members, config.node_id, config.unreachable_after),
+        membership_owner(make_membership(io, config, log)),
+        membership(*membership_owner),
         work(asio::make_work_guard(io)),
         peers(io, config.members, limits),
         replica(*storage, clock, log, counters),
@@ -119,8 +127,19 @@ struct Node::Impl {
       total += static_cast<std::uint64_t>(n);
     }
     const auto st = storage->stats();
+    const Json detector = membership.describe();
+    if (detector.contains("view")) {
+      std::map<std::string, Json> by_id;
+      for (const auto& v : detector["view"]) by_id[v["member"].get<std::string>()] = v;
+      for (auto& m : members)
+        if (auto it = by_id.find(m["id"].get<std::string>()); it != by_id.end()) {
+          m["incarnation"] = it->second["incarnation"];
+          m["since_ms_ago"] = it->second["since_ms_ago"];
+        }
+    }
     return {{"ok", true},
             {"node", config.node_id},
+            {"membership", detector},
             {"protocol", kPeerProtocolVersion},
             {"zombie", zombie.load()},
             {"members", members},
@@ -137,10 +156,12 @@ struct Node::Impl {
   NodeCounters counters;
   std::unique_ptr<Storage> storage;
   Ring ring;
-  mutable StaticMembership membership;
+  // The io_context comes before the membership, whose UDP socket lives on it.
+  asio::io_context io;
+  std::unique_ptr<Membership> membership_owner;
+  Membership& membership;
   HybridClock clock;
   DotCounter dots;
-  asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   PeerClient peers;
   Replica replica;
@@ -167,6 +188,7 @@ void Node::run(bool handle_signals) {
     });
   }
   im.server.start();
+  im.membership.start();
   im.replayer.start();
   im.log.info("node_started", {{"port", port()}, {"config", im.config.to_json()}});
   im.log.flush();
@@ -181,6 +203,7 @@ void Node::run(bool handle_signals) {
 void Node::stop() {
   auto& im = *impl_;
   im.replayer.stop();
+  im.membership.stop();
   im.server.stop();
   im.peers.close_all();
   im.work.reset();

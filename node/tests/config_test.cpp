@@ -166,3 +166,39 @@ TEST(Config, JsonRoundTrip) {
 
 }  // namespace
 }  // namespace faultline::node
+
+namespace faultline::node {
+namespace {
+
+TEST(Config, MembershipModesAndTheirChecks) {
+  Json j = three_members();
+  NodeConfig c = config_from_json(j);
+  validate(c);
+  EXPECT_EQ(c.membership, MembershipMode::kStatic);
+  EXPECT_EQ(c.central_monitor, "n1");  // default: the first member
+  j["membership"] = "swim";
+  j["swim_period_ms"] = 500;
+  j["swim_probe_timeout_ms"] = 200;
+  c = config_from_json(j);
+  validate(c);
+  EXPECT_EQ(c.membership, MembershipMode::kSwim);
+  EXPECT_EQ(c.to_json()["membership"], "swim");
+  EXPECT_EQ(c.swim_period_ms, 500);
+  j = three_members();
+  j["membership"] = "gossip";
+  expect_error(j, "membership: unknown value 'gossip'");
+  j = three_members();
+  j["membership"] = "swim";
+  j["swim_probe_timeout_ms"] = 1500;
+  expect_error(j, "swim_probe_timeout_ms (1500) must not exceed swim_period_ms (1000)");
+  j = three_members();
+  j["membership"] = "central";
+  j["central_monitor"] = "n7";
+  expect_error(j, "central_monitor 'n7' is not in members");
+  j = three_members();
+  j["suspect_after_ms"] = 6000;
+  expect_error(j, "suspect_after_ms must be below dead_after_ms");
+}
+
+}  // namespace
+}  // namespace faultline::node

@@ -31,11 +31,13 @@ enum class Versioning { kLwwWall, kLwwHlc, kVv };
 enum class WriteMode { kOnePhase, kTwoPhase };
 enum class ReadRepair { kBlocking, kAsync, kNone };
 enum class FsyncPolicy { kAlways, kPeriodic, kNever };
+enum class MembershipMode { kStatic, kSwim, kCentral };
 
 std::string_view to_string(Versioning v);
 std::string_view to_string(WriteMode m);
 std::string_view to_string(ReadRepair r);
 std::string_view to_string(FsyncPolicy f);
+std::string_view to_string(MembershipMode m);
 
 // A consistency level: a name resolved against N, or an explicit count.
 // "ONE" -> 1, "QUORUM" -> n/2+1, "ALL" -> n, "2" or 2 -> 2.
@@ -73,6 +75,18 @@ struct NodeConfig {
   int request_timeout_ms = 2000;  // whole client request, coordinator side
   int peer_timeout_ms = 500;      // one replica call; a slow replica costs this
   int unreachable_after = 2;      // consecutive peer failures before "dead"
+
+  // Failure detection (MEMBERSHIP.md): static (data-path failures, above),
+  // swim (SWIM + Lifeguard over UDP on the node's port) or central (every
+  // node heartbeats to central_monitor, which decides).
+  MembershipMode membership = MembershipMode::kStatic;
+  int swim_period_ms = 1000;         // protocol period
+  int swim_probe_timeout_ms = 500;   // <= swim_period_ms
+  int swim_push_pull_ms = 30000;     // full-view sync
+  std::string central_monitor;       // member id; default the first member
+  int heartbeat_ms = 1000;           // central: heartbeat interval
+  int suspect_after_ms = 2500;       // central: silence before suspect
+  int dead_after_ms = 5000;          // central: silence before dead (> suspect_after_ms)
 
   // Hinted handoff.
   bool hinted_handoff = true;

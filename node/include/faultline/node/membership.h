@@ -4,8 +4,9 @@
 // Today's implementation is StaticMembership: the member list comes from the
 // config and liveness from the data path itself (a peer that fails
 // `unreachable_after` calls in a row is dead; any success makes it alive
-// again). SWIM (issue 7) will be another implementation of Membership; the
-// coordinator and the hint replayer only use this interface.
+// again). SwimMembership (swim_membership.h) is the other implementation,
+// chosen by the `membership` config key; the coordinator and the hint
+// replayer only use this interface.
 //
 // Invariants: members() never changes in StaticMembership; a listener is
 // called once per state change, after the change, outside the lock.
@@ -18,6 +19,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "faultline/node/config.h"
 
@@ -39,6 +42,13 @@ class Membership {
   // succeeded. SWIM may weigh these differently; the static view counts them.
   virtual void report_failure(const std::string& id) = 0;
   virtual void report_success(const std::string& id) = 0;
+
+  // Detectors with a life of their own (SWIM) start with the node and
+  // leave the cluster when it stops; the static view needs neither.
+  virtual void start() {}
+  virtual void stop() {}
+  // Extra status for the node's status reply (view details, counters).
+  virtual nlohmann::json describe() const { return nlohmann::json::object(); }
 
   bool usable(const std::string& id) const { return state(id) != Liveness::kDead; }
 };

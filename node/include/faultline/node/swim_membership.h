@@ -1,0 +1,91 @@
+// SwimMembership: the Membership seam backed by SWIM/Lifeguard
+// (swim_protocol.h) or by the centralized heartbeat detector
+// (central_heartbeat.h), over UDP on the node's own port number (UDP and
+// TCP port spaces are separate, so the data path's TCP listener and this
+// share it).
+//
+// The protocol core is pure; this class is its driver: a UDP socket, one
+// asio timer armed at the core's next deadline, a mutex around the core
+// (the node's io threads all reach it), the steady clock as `now`.
+// Push-pull syncs go over UDP as one datagram when they fit (<= 60 KB, a
+// few hundred members); a larger view is not sent and counted
+// (push_pull_too_large) - the TCP stream transport is left to do.
+//
+// The ring stays the configured member list; liveness comes from the
+// detector, so a dead member leaves the coordinators' live set through
+// Membership::usable(). Data-path failures are not taken as evidence: the
+// detector alone decides (they are counted in status).
+#ifndef FAULTLINE_NODE_SWIM_MEMBERSHIP_H_
+#define FAULTLINE_NODE_SWIM_MEMBERSHIP_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "faultline/node/central_heartbeat.h"
+#include "faultline/node/config.h"
+#include "faultline/node/event_log.h"
+#include "faultline/node/membership.h"
+#include "faultline/node/swim_protocol.h"
+
+namespace faultline::node {
+
+class SwimMembership final : public Membership, private swim::SwimEnv {
+ public:
+  // Binds the UDP socket (throws std::runtime_error naming the address if it cannot).
+  SwimMembership(boost::asio::io_context& io, const NodeConfig& config, EventLog& log);
+  ~SwimMembership() override;
+
+  std::vector<Member> members() const override { return members_; }
+  Liveness state(const std::string& id) const override;
+  void subscribe(Listener listener) override;
+  void report_failure(const std::string& id) override;
+  void report_success(const std::string& id) override;
+  void start() override;
+  void stop() override;
+  nlohmann::json describe() const override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  swim::Time now() const;
+  void receive_loop();
+  void arm_timer(std::unique_lock<std::mutex>& lock);
+  void notify(std::unique_lock<std::mutex>& lock);
+  void send(swim::MemberIdx to, std::string bytes) override;
+  void send_stream(swim::MemberIdx to, std::string bytes) override;
+  void on_change(swim::MemberIdx member, swim::Status now, swim::Incarnation inc, swim::Time at) override;
+
+  const NodeConfig& config_;
+  EventLog& log_;
+  const std::vector<Member> members_;
+  const Clock::time_point start_ = Clock::now();
+  boost::asio::ip::udp::socket socket_;
+  boost::asio::steady_timer timer_;
+  std::array<char, 65536> buf_{};
+  boost::asio::ip::udp::endpoint sender_;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<swim::Names> names_;
+  swim::MemberIdx self_ = 0;
+  std::unique_ptr<swim::SwimNode> swim_;
+  std::unique_ptr<swim::CentralNode> central_;
+  std::map<std::string, boost::asio::ip::udp::endpoint> endpoints_;
+  std::vector<Listener> listeners_;
+  std::vector<std::pair<std::string, Liveness>> pending_;  // notifications to deliver outside the lock
+  swim::Time armed_ = -1;
+  bool stopped_ = false;
+  std::uint64_t send_errors_ = 0, push_pull_too_large_ = 0;
+  std::atomic<std::uint64_t> data_path_failures_{0}, data_path_successes_{0};
+};
+
+}  // namespace faultline::node
+
+#endif  // FAULTLINE_NODE_SWIM_MEMBERSHIP_H_
