@@ -46,9 +46,9 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
-class PacketFault final : public Fault {
+class PacketFault final : public PerNodeFault {
  public:
-  PacketFault(NodeControl& control, const NemesisOptions& options) : control_(control), options_(options) {
+  PacketFault(NodeControl& control, const NemesisOptions& options) : PerNodeFault(control), options_(options) {
     if (options_.packet_kinds.empty()) options_.packet_kinds = packet_kinds(options_.packet_mechanism);
     options_.log("packet faults use " + std::string(options_.packet_mechanism == "netem"
                                                         ? "netem qdiscs (libnl) in each node's namespace"
@@ -64,26 +64,8 @@ class PacketFault final : public Fault {
     const std::string kind = pick(options_.packet_kinds, rng);
     w.params = {{"mechanism", options_.packet_mechanism}, {"kind", kind}};
     const std::vector<std::string> flags = kind_flags(kind, options_.packet_mechanism, w.params);
-    const std::vector<std::string> errors =
-        for_each_node(w.nodes, [&](const std::string& node) { apply(node, flags); });
-    if (!errors.empty()) {
-      heal_all();
-      throw FaultError(errors.front());
-    }
-    active_ = w.nodes;
+    apply_all(w.nodes, [&](const std::string& node) { apply(node, flags); });
     return w;
-  }
-
-  nlohmann::json stop() override {
-    std::vector<std::string> errors = heal(active_);
-    active_.clear();
-    if (!errors.empty()) throw FaultError(errors.front());
-    return nlohmann::json::object();
-  }
-
-  std::vector<std::string> heal_all() override {
-    active_.clear();
-    return heal(node_names(control_));
   }
 
  private:
@@ -116,12 +98,8 @@ class PacketFault final : public Fault {
     shapers_[node] = std::move(shaper);
   }
 
-  std::vector<std::string> heal(const std::vector<std::string>& nodes) {
-    return for_each_node(nodes, [&](const std::string& node) { heal_one(node); });
-  }
-
   // Throws FaultError when the node may still be shaped.
-  void heal_one(const std::string& node) {
+  void heal_node(const std::string& node) override {
     if (options_.packet_mechanism == "netem") {
       run_in_node(control_, node, {options_.agent.string(), "netem-clear", "--dev", control_.device(node)});
       return;
@@ -140,9 +118,7 @@ class PacketFault final : public Fault {
     if (r.exit_code != 0) throw FaultError("packet shaper on " + node + " ended badly: " + r.describe());
   }
 
-  NodeControl& control_;
   NemesisOptions options_;
-  std::vector<std::string> active_;
   std::mutex mu_;  // shapers_, filled and emptied from one thread per node
   std::map<std::string, BackgroundCommand> shapers_;
 };

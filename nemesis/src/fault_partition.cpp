@@ -9,10 +9,10 @@
 namespace faultline::nemesis {
 namespace {
 
-class PartitionFault final : public Fault {
+class PartitionFault final : public PerNodeFault {
  public:
   PartitionFault(NodeControl& control, const NemesisOptions& options)
-      : control_(control), options_(options), tool_(detect_firewall_tool()) {}
+      : PerNodeFault(control), options_(options), tool_(detect_firewall_tool()) {}
 
   std::string name() const override { return "partition"; }
 
@@ -28,45 +28,23 @@ class PartitionFault final : public Fault {
     FaultWindow w;
     for (const auto& [node, drops] : grudge)
       if (!drops.empty()) w.nodes.push_back(node);
-    const std::vector<std::string> errors = for_each_node(w.nodes, [&](const std::string& node) {
+    apply_all(w.nodes, [&](const std::string& node) {
       std::vector<std::string> sources;
       for (const auto& d : grudge.at(node)) sources.push_back(ip.at(d));
       for (const auto& argv : drop_commands(tool_, sources)) run_in_node(control_, node, argv);
     });
-    if (!errors.empty()) {
-      heal_all();
-      throw FaultError(errors.front());
-    }
-    active_ = w.nodes;
     w.params = {{"topology", topology},
                 {"grudge", grudge_to_json(grudge)},
                 {"mechanism", tool_ == FirewallTool::nft ? "nftables" : "iptables"}};
     return w;
   }
 
-  nlohmann::json stop() override {
-    std::vector<std::string> errors = heal(active_);
-    active_.clear();
-    if (!errors.empty()) throw FaultError(errors.front());
-    return nlohmann::json::object();
+  void heal_node(const std::string& node) override {
+    for (const auto& argv : heal_commands(tool_)) run_in_node(control_, node, argv);
   }
 
-  std::vector<std::string> heal_all() override {
-    active_.clear();
-    return heal(node_names(control_));
-  }
-
- private:
-  std::vector<std::string> heal(const std::vector<std::string>& nodes) {
-    return for_each_node(nodes, [&](const std::string& node) {
-      for (const auto& argv : heal_commands(tool_)) run_in_node(control_, node, argv);
-    });
-  }
-
-  NodeControl& control_;
   NemesisOptions options_;
   FirewallTool tool_;
-  std::vector<std::string> active_;
 };
 
 }  // namespace

@@ -48,4 +48,30 @@ std::vector<std::string> for_each_node(const std::vector<std::string>& nodes,
   return out;
 }
 
+void PerNodeFault::apply_all(const std::vector<std::string>& nodes,
+                             const std::function<void(const std::string&)>& apply) {
+  const std::vector<std::string> errors = for_each_node(nodes, apply);
+  if (!errors.empty()) {
+    heal_all();
+    throw FaultError(errors.front());
+  }
+  active_ = nodes;
+}
+
+std::vector<std::string> PerNodeFault::heal(const std::vector<std::string>& nodes) {
+  return for_each_node(nodes, [this](const std::string& node) { heal_node(node); });
+}
+
+nlohmann::json PerNodeFault::stop() {
+  const std::vector<std::string> errors = heal(active_);
+  active_.clear();
+  if (!errors.empty()) throw FaultError(errors.front());
+  return nlohmann::json::object();
+}
+
+std::vector<std::string> PerNodeFault::heal_all() {
+  active_.clear();
+  return heal(node_names(control_));
+}
+
 }  // namespace faultline::nemesis

@@ -5,54 +5,26 @@
 namespace faultline::nemesis {
 namespace {
 
-class ZombieFault final : public Fault {
+class ZombieFault final : public PerNodeFault {
  public:
-  ZombieFault(NodeControl& control, const NemesisOptions& options) : control_(control), options_(options) {}
+  ZombieFault(NodeControl& control, const NemesisOptions& options) : PerNodeFault(control), options_(options) {}
 
   std::string name() const override { return "zombie"; }
 
   FaultWindow start(std::mt19937_64& rng) override {
     FaultWindow w;
     w.nodes = select_targets(node_names(control_), pick(options_.targets, rng), rng);
-    try {
-      for (const auto& node : w.nodes) control_.set_zombie(node, true);
-    } catch (const std::exception& e) {
-      heal_all();
-      throw FaultError(e.what());
-    }
-    active_ = w.nodes;
+    apply_all(w.nodes, [&](const std::string& node) { control_.set_zombie(node, true); });
     return w;
   }
 
-  nlohmann::json stop() override {
-    std::vector<std::string> errors = cure(active_);
-    active_.clear();
-    if (!errors.empty()) throw FaultError(errors.front());
-    return nlohmann::json::object();
-  }
-
-  std::vector<std::string> heal_all() override {
-    active_.clear();
-    return cure(node_names(control_));
-  }
-
  private:
-  std::vector<std::string> cure(const std::vector<std::string>& nodes) {
-    std::vector<std::string> errors;
-    for (const auto& node : nodes) {
-      try {
-        // A node that is down is not a zombie; a restarted one starts cured.
-        if (control_.running(node)) control_.set_zombie(node, false);
-      } catch (const std::exception& e) {
-        errors.push_back("curing zombie " + node + ": " + e.what());
-      }
-    }
-    return errors;
+  void heal_node(const std::string& node) override {
+    // A node that is down is not a zombie; a restarted one starts cured.
+    if (control_.running(node)) control_.set_zombie(node, false);
   }
 
-  NodeControl& control_;
   NemesisOptions options_;
-  std::vector<std::string> active_;
 };
 
 }  // namespace

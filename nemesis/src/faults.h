@@ -35,6 +35,30 @@ std::vector<std::string> node_names(const NodeControl& control);
 std::vector<std::string> for_each_node(const std::vector<std::string>& nodes,
                                        const std::function<void(const std::string&)>& fn);
 
+// A fault applied and healed node by node, every node at once
+// (for_each_node): partitions, packet faults, zombies. It keeps the window's
+// nodes, so stop() heals those and heal_all() every node.
+class PerNodeFault : public Fault {
+ public:
+  nlohmann::json stop() override;
+  std::vector<std::string> heal_all() override;
+
+ protected:
+  explicit PerNodeFault(NodeControl& control) : control_(control) {}
+  // Applies `apply` to each of `nodes`; if any fails, heals every node and
+  // throws the first failure as FaultError. Otherwise the nodes are the
+  // open window's.
+  void apply_all(const std::vector<std::string>& nodes, const std::function<void(const std::string&)>& apply);
+  // Undoes the fault on one node (nothing there is fine); throws on failure.
+  virtual void heal_node(const std::string& node) = 0;
+
+  NodeControl& control_;
+
+ private:
+  std::vector<std::string> heal(const std::vector<std::string>& nodes);
+  std::vector<std::string> active_;
+};
+
 }  // namespace faultline::nemesis
 
 #endif  // FAULTLINE_NEMESIS_FAULTS_H_

@@ -50,14 +50,7 @@ std::vector<std::string> shape_agent_args(const ShaperOptions& o, double duratio
     add("--jitter-ms", millis(p.jitter));
     add("--distribution", p.distribution == JitterDistribution::normal ? "normal" : "uniform");
   }
-  for (auto [flag, value] : {std::pair{"--loss", p.loss},
-                             {"--loss-corr", p.loss_correlation},
-                             {"--reorder", p.reorder},
-                             {"--reorder-corr", p.reorder_correlation},
-                             {"--corrupt", p.corrupt},
-                             {"--corrupt-corr", p.corrupt_correlation},
-                             {"--duplicate", p.duplicate},
-                             {"--duplicate-corr", p.duplicate_correlation}}) {
+  for (auto [flag, value] : probability_flags(p)) {
     if (value > 0) add(flag, number(value));
   }
   if (p.rate_kbit > 0) add("--rate-kbit", std::to_string(p.rate_kbit));

@@ -54,6 +54,17 @@ Status check_shaper_supports(const std::vector<PacketFault>& faults) {
   return Status::success();
 }
 
+std::vector<std::pair<const char*, double>> probability_flags(const ShapeParams& p) {
+  return {{"--loss", p.loss},
+          {"--loss-corr", p.loss_correlation},
+          {"--reorder", p.reorder},
+          {"--reorder-corr", p.reorder_correlation},
+          {"--corrupt", p.corrupt},
+          {"--corrupt-corr", p.corrupt_correlation},
+          {"--duplicate", p.duplicate},
+          {"--duplicate-corr", p.duplicate_correlation}};
+}
+
 Status validate_shape_params(const ShapeParams& p) {
   if (p.delay.count() < 0 || p.delay > kMaxDelay) {
     return Status::failure("--delay-ms must be within 0..60000, got " + std::to_string(p.delay.count() / 1000.0));
@@ -61,14 +72,7 @@ Status validate_shape_params(const ShapeParams& p) {
   if (p.jitter.count() < 0 || p.jitter > kMaxDelay) {
     return Status::failure("--jitter-ms must be within 0..60000, got " + std::to_string(p.jitter.count() / 1000.0));
   }
-  for (auto [flag, value] : {std::pair{"--loss", p.loss},
-                             {"--loss-corr", p.loss_correlation},
-                             {"--reorder", p.reorder},
-                             {"--reorder-corr", p.reorder_correlation},
-                             {"--corrupt", p.corrupt},
-                             {"--corrupt-corr", p.corrupt_correlation},
-                             {"--duplicate", p.duplicate},
-                             {"--duplicate-corr", p.duplicate_correlation}}) {
+  for (auto [flag, value] : probability_flags(p)) {
     if (Status st = check_probability(flag, value); !st) return st;
   }
   if (p.reorder > 0 && p.delay.count() == 0) {

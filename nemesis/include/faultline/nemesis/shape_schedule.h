@@ -14,6 +14,7 @@
 #include <queue>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "faultline/nemesis/status.h"
@@ -43,6 +44,7 @@ enum class JitterDistribution { uniform, normal };
 // previous one (see CorrelatedCoin). Zero everywhere means "pass through".
 struct ShapeParams {
   std::chrono::microseconds delay{0};
+
   // Uniform: delay ± jitter. Normal: standard deviation `jitter`. The
   // resulting delay is clamped at 0.
   std::chrono::microseconds jitter{0};
@@ -81,6 +83,10 @@ struct ShapeParams {
   }
   static ShapeParams jepsen_rate() { return {.rate_kbit = 1000}; }
 };
+
+// Each probability of `p` with the agent flag that sets it, in flag order:
+// the one list validation and the controller's command line both walk.
+std::vector<std::pair<const char*, double>> probability_flags(const ShapeParams& p);
 
 // The first thing wrong with `params`, named as the agent's flag spells it.
 Status validate_shape_params(const ShapeParams& params);
