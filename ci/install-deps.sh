@@ -27,6 +27,8 @@ PACKAGES=(
   chromium
   # faults: firewall, links, clock skew
   nftables libnftables-dev iptables iproute2 faketime libfaketime
+  # the Vagrantfile's checks (vagrant/: ruby -c and a load with a stand-in DSL)
+  ruby
   # process tools used by tests and doctor
   procps psmisc util-linux kmod
   # the VM lane (nemesis/tests/netem_vmtest.cpp, label vm): boots a Debian cloud
