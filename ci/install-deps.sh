@@ -27,6 +27,8 @@ PACKAGES=(
   chromium
   # faults: firewall, links, clock skew
   nftables libnftables-dev iptables iproute2 faketime libfaketime
+  # ci/nightly.sh reads each run's results.json
+  jq
   # the Vagrantfile's checks (vagrant/: ruby -c and a load with a stand-in DSL)
   ruby
   # process tools used by tests and doctor
