@@ -23,6 +23,7 @@ int run(int argc, char** argv) {
   add_version_command(app, &exit_code);
   add_kv_command(app, &exit_code);
   add_sim_command(app, &exit_code);
+  add_bisect_command(app, &exit_code);
   app.footer(
       "Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments or input, 255 crash.\n"
       "Run `faultline SUBCOMMAND --help` for a subcommand's options.");

@@ -17,6 +17,7 @@ void add_doctor_command(CLI::App& app, int* exit_code);
 void add_version_command(CLI::App& app, int* exit_code);
 void add_kv_command(CLI::App& app, int* exit_code);
 void add_sim_command(CLI::App& app, int* exit_code);
+void add_bisect_command(CLI::App& app, int* exit_code);
 
 }  // namespace faultline::cli
 
