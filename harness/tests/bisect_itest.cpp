@@ -44,6 +44,7 @@ void commit_edit(const fs::path& repo, const std::string& file, const std::strin
     text.replace(at, from.size(), to);
   }
   std::ofstream(path) << text;
+  if (message.empty()) return;  // more edits go into the same commit
   ASSERT_EQ(git(repo, {"commit", "-qam", message}).exit_code, 0);
 }
 
@@ -54,16 +55,14 @@ TEST(Bisect, NamesTheCommitThatWeakenedThePreset) {
   ASSERT_EQ(run_binary("/usr/bin/git", {"clone", "-q", FAULTLINE_SOURCE_DIR, repo.string()}).exit_code, 0);
   const std::string good = head(repo);
   commit_edit(repo, "README.md", "", "\nA harmless change.\n", "docs: a harmless change");
+  // The regression: safe resolves R and W to 1 (R + W = 2 <= N = 3).
+  commit_edit(repo, "node/src/config.cpp", "  } else if (c.preset != \"r1w1\") {\n    c.r = c.n / 2 + 1;",
+              "  } else if (c.preset != \"r1w1\" && c.preset != \"safe\") {\n    c.r = c.n / 2 + 1;", "");
+  commit_edit(repo, "node/src/config.cpp", "  } else if (c.preset != \"r1w1\") {\n    c.w = c.n / 2 + 1;",
+              "  } else if (c.preset != \"r1w1\" && c.preset != \"safe\") {\n    c.w = c.n / 2 + 1;", "");
   commit_edit(repo, "node/src/config.cpp", "if (name == \"safe\") return c;",
               "if (name == \"safe\") { c.r = 1; c.w = 1; return c; }", "node: faster safe reads (planted regression)");
-  commit_edit(repo, "node/src/config.cpp", "} else if (c.preset != \"r1w1\") {\n    c.r =",
-              "} else if (c.preset != \"r1w1\" && c.preset != \"safe\") {\n    c.r =", "node: keep safe's R");
-  commit_edit(repo, "node/src/config.cpp", "} else if (c.preset != \"r1w1\") {\n    c.w =",
-              "} else if (c.preset != \"r1w1\" && c.preset != \"safe\") {\n    c.w =", "node: keep safe's W");
-  const std::string first_bad = [&] {
-    std::string out = git(repo, {"rev-parse", "HEAD~2"}).out;
-    return out.substr(0, out.find('\n'));
-  }();
+  const std::string first_bad = head(repo);
   commit_edit(repo, "README.md", "", "\nAnother harmless change.\n", "docs: another harmless change");
   const std::string bad = head(repo);
 
@@ -75,8 +74,9 @@ TEST(Bisect, NamesTheCommitThatWeakenedThePreset) {
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   const fs::path run_dir = fs::canonical(store / "latest");
 
-  RunResult b = run_faultline({"bisect", "--good", good, "--bad", bad, "--run", run_dir.string(), "--repeat", "2",
-                               "--repo", repo.string(), "--work", (dir.path() / "work").string()});
+  RunResult b = run_binary(faultline::testing::faultline_binary(), {"bisect", "--good", good, "--bad", bad, "--run", run_dir.string(), "--repeat", "2",
+                               "--repo", repo.string(), "--work", (dir.path() / "work").string()},
+                           std::chrono::seconds(600));
   ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
   EXPECT_NE(b.out.find("first bad commit: " + first_bad), std::string::npos)
       << "expected " << first_bad << "\n" << b.out << b.err;
