@@ -369,6 +369,17 @@ void Coordinator::write(const ClientRequest& req, Respond respond) {
     respond(error_reply(req.id, errc::kBadRequest, "write level must be ONE, QUORUM, ALL or 1..n", Outcome::kFail));
     return;
   }
+  // vv: a context naming a dot of ours we never issued would cover our later
+  // writes (they would be obsolete on merge, silently lost): refuse it. The
+  // new dot is issued after this check, so the context cannot cover it either.
+  if (d_.config.versioning == Versioning::kVv && req.context) {
+    const std::string& self = d_.config.node_id;
+    if (auto err = context_error(*req.context, {{self, d_.dots.issued_bound()}})) {
+      d_.counters.bad_contexts.fetch_add(1, std::memory_order_relaxed);
+      respond(error_reply(req.id, errc::kBadContext, *err, Outcome::kFail));
+      return;
+    }
+  }
   const auto pref = d_.ring.preference_list(req.key);
   const std::size_t n = static_cast<std::size_t>(d_.config.n);
   std::vector<std::string> owners(pref.begin(), pref.begin() + static_cast<std::ptrdiff_t>(std::min(n, pref.size())));

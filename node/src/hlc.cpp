@@ -71,6 +71,12 @@ std::uint64_t DotCounter::next() {
   return last_;
 }
 
+std::uint64_t DotCounter::issued_bound() {
+  const auto pt = static_cast<std::uint64_t>(std::max<std::int64_t>(0, physical_()));
+  std::lock_guard lock(mu_);
+  return std::max(last_, pt);
+}
+
 void DotCounter::observe(std::uint64_t seen) {
   std::lock_guard lock(mu_);
   last_ = std::max(last_, seen);

@@ -9,6 +9,9 @@ void Replica::handle(const PeerRequest& req, Reply reply) {
   // Every stamp a node sees moves its HLC forward, so a later write it
   // coordinates is stamped after anything it has read or stored.
   if (auto s = max_stamp(req.record)) clock_.update({s->wall, s->logical});
+  // merge drops these (version.h); count them so a forging peer shows up.
+  for (const auto& s : req.record.siblings)
+    if (self_covering(s)) counters_.self_covering.fetch_add(1, std::memory_order_relaxed);
   switch (req.op) {
     case PeerOp::kPing:
       reply(Json{{"id", req.id}, {"ok", true}});

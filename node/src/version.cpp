@@ -27,6 +27,18 @@ bool covers(const VersionVector& context, const Dot& dot) {
   return it != context.end() && it->second >= dot.counter;
 }
 
+bool self_covering(const Sibling& s) { return !s.dot.node.empty() && covers(s.context, s.dot); }
+
+std::optional<std::string> context_error(const VersionVector& context, const VersionVector& issued) {
+  for (const auto& [node, bound] : issued) {
+    auto it = context.find(node);
+    if (it != context.end() && it->second > bound)
+      return "context names " + node + ":" + std::to_string(it->second) + ", but " + node +
+             " has issued at most " + std::to_string(bound);
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // A total order on siblings, so merge is deterministic when stamps tie (the
@@ -47,6 +59,10 @@ Record merge_vv(const Record& a, const Record& b) {
   std::map<Dot, Sibling> by_dot;
   for (const Record* r : {&a, &b})
     for (const auto& s : r->siblings) {
+      // A write cannot have seen itself: such a sibling is forged or corrupt,
+      // and kept it would obsolete itself and its dot's later neighbours.
+      // Dropping it on every merge keeps merge commutative and idempotent.
+      if (self_covering(s)) continue;
       auto [it, inserted] = by_dot.emplace(s.dot, s);
       // One dot is one write; if copies differ (they should not), keep a
       // deterministic one so replicas still converge.

@@ -145,6 +145,30 @@ TEST(Cluster, VersionVectorsKeepBothConcurrentWrites) {
   EXPECT_EQ(r["values"], Json({"apple+pear+plum"}));
 }
 
+TEST(Cluster, ForgedVvContextIsRefusedAndDoesNotHideALaterWrite) {
+  Cluster c(3, fast({{"versioning", "vv"}, {"write_mode", "one-phase"}}));
+  ASSERT_TRUE(c.call(0, put("doc", "v1", "ALL"))["ok"]);
+  // A context claiming n1 (node 0) issued a counter far beyond any it has:
+  // accepted, it would cover n1's later writes and make them obsolete.
+  Json forged = put("doc", "forged", "ALL");
+  forged["context"] = {{"n1", std::uint64_t{1} << 61}};
+  Json r = c.call(0, forged);
+  EXPECT_EQ(r["error"], "bad_context") << r.dump();
+  EXPECT_EQ(r["outcome"], "fail") << r.dump();
+  EXPECT_NE(r.value("message", "").find("n1:"), std::string::npos) << r.dump();
+  EXPECT_EQ(c.call(0, {{"op", "status"}})["counters"]["bad_contexts"], 1);
+
+  Json read = c.call(1, get("doc", "ALL"));
+  EXPECT_EQ(read["values"], Json::array({"v1"})) << read.dump();
+  Json legit = put("doc", "v2", "ALL");
+  legit["context"] = read["context"];
+  ASSERT_TRUE(c.call(0, legit)["ok"]);
+  for (int i = 0; i < 3; ++i) {
+    Json after = c.call(i, get("doc", "ALL"));
+    EXPECT_EQ(after["values"], Json::array({"v2"})) << i << ": " << after.dump();
+  }
+}
+
 TEST(Cluster, BadInputGetsErrorsAndTheNodeKeepsServing) {
   Cluster c(3, fast({{"max_value_bytes", 16}}));
   EXPECT_EQ(c.call(0, {{"op", "frobnicate"}})["error"], "unknown_op");

@@ -136,6 +136,44 @@ TEST(Vv, MergeIsAssociative) {
   EXPECT_EQ(live_values(merge(merge(a, b, mode), c, mode)), (std::vector<std::string>{"b", "c"}));
 }
 
+TEST(Vv, MergeDropsASiblingWhoseContextCoversItsOwnDot) {
+  // A forged record that "saw itself" (and n1's future write 5) must neither
+  // survive nor make the legit write n1:5 obsolete, whatever the order.
+  Record legit{{vvw("legit", "n1", 5, {})}};
+  Record forged{{vvw("forged", "n2", 3, {{"n2", 3}, {"n1", 100}})}};
+  EXPECT_TRUE(self_covering(forged.siblings[0]));
+  EXPECT_FALSE(self_covering(legit.siblings[0]));
+  auto mode = Versioning::kVv;
+  Record m = merge(legit, forged, mode);
+  EXPECT_EQ(live_values(m), std::vector<std::string>{"legit"});
+  EXPECT_EQ(merge(forged, legit, mode), m);
+  EXPECT_EQ(merge(m, forged, mode), m);  // idempotent
+  EXPECT_TRUE(merge(forged, Record{}, mode).empty());
+}
+
+TEST(Vv, ContextErrorNamesAnEntryBeyondWhatWasIssued) {
+  VersionVector issued{{"n1", 42}};
+  EXPECT_EQ(context_error({{"n1", 42}, {"n2", 1000}}, issued), std::nullopt);  // n2 not checked
+  EXPECT_EQ(context_error({}, issued), std::nullopt);
+  auto err = context_error({{"n0", 1}, {"n1", 43}}, issued);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_NE(err->find("n1:43"), std::string::npos) << *err;
+  EXPECT_NE(err->find("42"), std::string::npos) << *err;
+}
+
+TEST(DotCounter, IssuedBoundCoversEveryIssuedCounterAndTheClock) {
+  std::int64_t physical = 10;
+  DotCounter dots([&] { return physical; });
+  EXPECT_EQ(dots.issued_bound(), 10u);
+  dots.observe(500);  // highest counter found on disk
+  auto a = dots.next();
+  EXPECT_GE(dots.issued_bound(), a);
+  physical = 9000;
+  EXPECT_EQ(dots.issued_bound(), 9000u);
+  EXPECT_GT(dots.next(), 9000u - 1);
+  EXPECT_LT(dots.issued_bound(), std::uint64_t{1} << 61);
+}
+
 TEST(VersionVector, DescendsAndJoin) {
   VersionVector a{{"n1", 2}, {"n2", 1}};
   VersionVector b{{"n1", 1}};

@@ -22,6 +22,8 @@ struct NodeCounters {
   std::atomic<std::uint64_t> hints_delivered{0}; // hints this node handed off to their owner
   std::atomic<std::uint64_t> hints_expired{0};   // dropped by the hint window
   std::atomic<std::uint64_t> read_repairs{0};    // repair writes sent
+  std::atomic<std::uint64_t> bad_contexts{0};    // client vv contexts refused (bad_context)
+  std::atomic<std::uint64_t> self_covering{0};   // peer vv siblings whose context covers their dot (dropped)
 
   nlohmann::json to_json() const {
     auto v = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -30,7 +32,8 @@ struct NodeCounters {
             {"bad_requests", v(bad_requests)},       {"peer_requests", v(peer_requests)},
             {"hints_written", v(hints_written)},     {"hints_stored", v(hints_stored)},
             {"hints_delivered", v(hints_delivered)}, {"hints_expired", v(hints_expired)},
-            {"read_repairs", v(read_repairs)}};
+            {"read_repairs", v(read_repairs)},       {"bad_contexts", v(bad_contexts)},
+            {"self_covering", v(self_covering)}};
   }
 };
 

@@ -54,6 +54,10 @@ class DotCounter {
   explicit DotCounter(HybridClock::PhysicalClock physical = wall_clock_us);
   std::uint64_t next();
   void observe(std::uint64_t seen);  // later next() > seen
+  // An upper bound on every counter issued so far: next() never returns less
+  // than the wall clock, so max(last, now) bounds past dots (unless the wall
+  // clock stepped back across a restart that lost the disk).
+  std::uint64_t issued_bound();
 
  private:
   HybridClock::PhysicalClock physical_;

@@ -51,6 +51,7 @@ inline constexpr const char* kProtocolVersion = "protocol_version";  // connecti
 inline constexpr const char* kUnavailable = "unavailable";  // too few live replicas: nothing was attempted
 inline constexpr const char* kTimeout = "timeout";          // level not reached in time
 inline constexpr const char* kQuorumFailed = "quorum_failed";  // every call finished, too few succeeded
+inline constexpr const char* kBadContext = "bad_context";  // vv context names a dot never issued
 inline constexpr const char* kStorage = "storage";
 inline constexpr const char* kInternal = "internal";
 }  // namespace errc

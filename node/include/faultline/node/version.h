@@ -18,6 +18,18 @@
 // Invariants: merge is commutative, associative and idempotent (replicas
 // converge whatever order writes and repairs arrive in); a merged Record
 // never holds two siblings with one dot; in lww at most one sibling.
+//
+// vv well-formedness (what those invariants assume, and what is enforced):
+//   1. no sibling's context covers its own dot (a write cannot have seen
+//      itself): merge drops such siblings (self_covering) from either input,
+//      so one forged peer record cannot make it or later writes obsolete;
+//   2. a client's write context never names a counter of the coordinating
+//      node beyond what that node has issued (context_error, checked by the
+//      coordinator before issuing the dot), so a forged context cannot cover
+//      this node's later writes, nor the new write's own dot.
+//   Not enforced: context entries for *other* nodes (the coordinator does not
+//   read the key before a vv write) and cycles among well-formed-looking
+//   peer records; see node/README.md "Known, not fixed".
 #ifndef FAULTLINE_NODE_VERSION_H_
 #define FAULTLINE_NODE_VERSION_H_
 
@@ -72,6 +84,9 @@ struct Sibling {
   friend bool operator==(const Sibling&, const Sibling&) = default;
 };
 
+// vv: the sibling's context covers its own dot; merge drops such siblings.
+bool self_covering(const Sibling& s);
+
 struct Record {
   std::vector<Sibling> siblings;  // empty: never written here
   bool empty() const { return siblings.empty(); }
@@ -88,6 +103,13 @@ bool is_stale(const Record& replica, const Record& merged, Versioning mode);
 // vv: the context a client gets on read and sends back with its next write:
 // every dot and context in the record joined.
 VersionVector causal_context(const Record& r);
+
+// vv: checks a client's write context against `issued`, the highest counter
+// each listed node can have issued. Returns a message naming the first entry
+// beyond its node's bound ("context names n1:99, but n1 has issued at most
+// 42"), or nullopt if the context is plausible. Nodes absent from `issued`
+// are not checked.
+std::optional<std::string> context_error(const VersionVector& context, const VersionVector& issued);
 
 // lww: the greatest stamp in the record, if any.
 std::optional<Stamp> max_stamp(const Record& r);
