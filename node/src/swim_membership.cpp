@@ -205,7 +205,7 @@ void SwimMembership::send_stream(swim::MemberIdx to, std::string bytes) {
   // PeerClient fails an unknown peer inline, under our lock: only the
   // configured members (the ring) are reachable over TCP anyway.
   if (std::none_of(members_.begin(), members_.end(), [&](const Member& m) { return m.id == peer; })) {
-    ++pp_failed_;
+    ++pp_unconfigured_;
     return;
   }
   ++pp_sent_;
@@ -321,6 +321,7 @@ Json SwimMembership::describe() const {
                  {{"sent", pp_sent_},
                   {"answered", pp_ok_},
                   {"failed", pp_failed_},
+                  {"unconfigured", pp_unconfigured_},
                   {"served", pp_served_},
                   {"bad", pp_bad_},
                   {"max_bytes", pp_max_bytes_}}},

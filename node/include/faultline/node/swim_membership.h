@@ -89,9 +89,10 @@ class SwimMembership final : public Membership, private swim::SwimEnv {
   bool stopped_ = false;
   std::uint64_t send_errors_ = 0, push_pull_too_large_ = 0;
   // Push-pull over TCP: calls made, answered with a view, failed (connect,
-  // timeout, error reply), requests served, bad requests or replies, and the
-  // largest packet sent or received.
-  std::uint64_t pp_sent_ = 0, pp_ok_ = 0, pp_failed_ = 0, pp_served_ = 0, pp_bad_ = 0;
+  // timeout, error reply), skipped (the member is not in the config, so it
+  // has no known TCP address), requests served, bad requests or replies,
+  // and the largest packet sent or received.
+  std::uint64_t pp_sent_ = 0, pp_ok_ = 0, pp_failed_ = 0, pp_unconfigured_ = 0, pp_served_ = 0, pp_bad_ = 0;
   std::size_t pp_max_bytes_ = 0;
   // While on_stream_message runs the core, push-pulls it emits to the caller
   // land here: the last one (the reply) goes back on the same connection.
