@@ -247,9 +247,11 @@ Json SwimMembership::on_stream_message(const Json& m) {
   if (stopped_) return refuse("unavailable", "membership stopped");
   const auto from = m.find("from");
   auto v = swim::push_pull_view(m);
-  if (!v.packet || from == m.end() || !from->is_string()) {
+  const bool from_ok = from != m.end() && from->is_string() && !from->get_ref<const std::string&>().empty() &&
+                       from->get_ref<const std::string&>().size() <= 255;  // a wire name's limit
+  if (!v.packet || !from_ok) {
     ++pp_bad_;
-    const std::string why = v.packet ? "push-pull message has no string \"from\"" : v.error;
+    const std::string why = v.packet ? "push-pull \"from\" is not a member name (a string of 1-255 bytes)" : v.error;
     log_.warn("push_pull_bad_request", {{"error", why}});
     return refuse("bad_request", why);
   }

@@ -162,7 +162,10 @@ TEST(MembershipCluster, SwimPushPullOverTcpSyncsAViewPastOneDatagram) {
   }
   const std::string packet = swim::encode(names, p);
   ASSERT_GT(packet.size(), 65536u);
+  const auto sent_at = Clock::now();
   const Json reply = c.call(0, swim::make_push_pull_message("far-0", packet), 5000);
+  std::printf("%zu-byte push-pull answered in %.1f ms\n", packet.size(),
+              std::chrono::duration<double, std::milli>(Clock::now() - sent_at).count());
   ASSERT_TRUE(reply.value("ok", false)) << reply.dump().substr(0, 300);
   // The pull half: n1 answers on the same connection with its whole view, ours included.
   const auto answer = swim::push_pull_view(reply);
@@ -200,8 +203,11 @@ TEST(MembershipCluster, SwimPushPullOverTcpSyncsAViewPastOneDatagram) {
   EXPECT_NE(bad.value("message", "").find("base64"), std::string::npos) << bad.dump();
   const Json nofrom = c.call(0, {{"op", swim::kPushPullOp}, {"view", swim::base64_encode(packet)}});
   EXPECT_EQ(nofrom.value("error", ""), "bad_request");
+  const Json longfrom =
+      c.call(0, {{"op", swim::kPushPullOp}, {"from", std::string(300, 'x')}, {"view", swim::base64_encode(packet)}});
+  EXPECT_NE(longfrom.value("message", "").find("from"), std::string::npos) << longfrom.dump();
   EXPECT_TRUE(c.call(0, {{"op", "ping"}}).value("ok", false));
-  EXPECT_EQ(c.call(0, {{"op", "status"}})["membership"]["counters"]["push_pull_tcp"]["bad"], 2);
+  EXPECT_EQ(c.call(0, {{"op", "status"}})["membership"]["counters"]["push_pull_tcp"]["bad"], 3);
 }
 
 }  // namespace
