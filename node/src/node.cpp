@@ -11,6 +11,7 @@
 #include "faultline/node/hint_replayer.h"
 #include "faultline/node/server.h"
 #include "faultline/node/swim_membership.h"
+#include "faultline/node/swim_stream.h"
 
 namespace faultline::node {
 
@@ -74,6 +75,11 @@ struct Node::Impl {
   void dispatch(Json m, Server::Reply reply) {
     const Json id = m.contains("id") ? m["id"] : Json();
     try {
+      // The detector's own traffic (SWIM push-pull) shares the TCP port.
+      if (swim::is_push_pull_message(m)) {
+        reply(membership.on_stream_message(m), false);
+        return;
+      }
       Request parsed = parse_request(m, limits);
       if (auto* peer = std::get_if<PeerRequest>(&parsed)) {
         // Zombie: liveness probes are answered, data is not (the reply is

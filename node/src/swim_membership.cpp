@@ -1,7 +1,10 @@
 #include "faultline/node/swim_membership.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
+
+#include "faultline/node/swim_stream.h"
 
 namespace faultline::node {
 
@@ -10,6 +13,11 @@ using asio::ip::udp;
 using Json = nlohmann::json;
 
 namespace {
+// A push-pull round trip: connect, a frame of up to ~1.4 MB each way on
+// loopback or a LAN. Past this the peer is paused or partitioned; the next
+// period tries again.
+constexpr std::chrono::milliseconds kPushPullTimeout{5000};
+
 Liveness liveness(swim::Status s) {
   switch (s) {
     case swim::Status::kAlive: return Liveness::kAlive;
@@ -33,6 +41,8 @@ SwimMembership::SwimMembership(asio::io_context& io, const NodeConfig& config, E
                              std::to_string(config.listen_port) + ": " + ec.message());
   // Room for a burst of probes while this node is paused (SIGSTOP).
   socket_.set_option(asio::socket_base::receive_buffer_size(1 << 20), ec);
+  peers_ = std::make_unique<PeerClient>(io, members_,
+                                        Limits{config.max_frame_bytes, config.max_key_bytes, config.max_value_bytes});
   std::vector<swim::MemberIdx> all;
   for (const auto& m : members_) {
     const auto i = names_->intern(m.id);
@@ -114,6 +124,8 @@ void SwimMembership::stop() {
   boost::system::error_code ec;
   socket_.close(ec);
   timer_.cancel();
+  lock.unlock();
+  peers_->close_all();  // its failed calls take mu_ and find stopped_
 }
 
 void SwimMembership::receive_loop() {
@@ -180,11 +192,90 @@ void SwimMembership::send(swim::MemberIdx to, std::string bytes) {
 }
 
 void SwimMembership::send_stream(swim::MemberIdx to, std::string bytes) {
-  if (bytes.size() > 60000) {
+  pp_max_bytes_ = std::max(pp_max_bytes_, bytes.size());
+  if (capture_to_ && *capture_to_ == to) {  // answering a push-pull: goes back on its connection
+    captured_.push_back(std::move(bytes));
+    return;
+  }
+  if (bytes.size() > swim::kMaxPushPullBytes) {
     ++push_pull_too_large_;
     return;
   }
-  send(to, std::move(bytes));
+  const std::string& peer = names_->name(to);
+  // PeerClient fails an unknown peer inline, under our lock: only the
+  // configured members (the ring) are reachable over TCP anyway.
+  if (std::none_of(members_.begin(), members_.end(), [&](const Member& m) { return m.id == peer; })) {
+    ++pp_unconfigured_;
+    return;
+  }
+  ++pp_sent_;
+  peers_->call(peer, swim::make_push_pull_message(config_.node_id, bytes), kPushPullTimeout,
+               [this, peer](PeerResult r) {
+                 std::unique_lock lock(mu_);
+                 if (stopped_) return;
+                 if (r.error || !r.reply.value("ok", false)) {
+                   ++pp_failed_;
+                   log_.debug("push_pull_failed",
+                              {{"peer", peer}, {"error", r.error ? *r.error : r.reply.value("message", r.reply.dump())}});
+                   return;
+                 }
+                 if (!r.reply.contains("view")) {  // the peer had nothing to answer
+                   ++pp_ok_;
+                   return;
+                 }
+                 auto v = swim::push_pull_view(r.reply);
+                 if (!v.packet) {
+                   ++pp_bad_;
+                   log_.warn("push_pull_bad_reply", {{"peer", peer}, {"error", v.error}});
+                   return;
+                 }
+                 ++pp_ok_;
+                 pp_max_bytes_ = std::max(pp_max_bytes_, v.packet->size());
+                 swim_->receive(now(), *v.packet, true);
+                 arm_timer(lock);
+                 notify(lock);
+               });
+}
+
+Json SwimMembership::on_stream_message(const Json& m) {
+  const Json id = m.contains("id") ? m["id"] : Json();
+  auto refuse = [&](const char* code, const std::string& message) {
+    return Json{{"id", id}, {"ok", false}, {"error", code}, {"message", message}};
+  };
+  std::unique_lock lock(mu_);
+  if (!swim_) return refuse("unknown_op", "push-pull is a swim message; this node runs central membership");
+  if (stopped_) return refuse("unavailable", "membership stopped");
+  const auto from = m.find("from");
+  auto v = swim::push_pull_view(m);
+  const bool from_ok = from != m.end() && from->is_string() && !from->get_ref<const std::string&>().empty() &&
+                       from->get_ref<const std::string&>().size() <= 255;  // a wire name's limit
+  if (!v.packet || !from_ok) {
+    ++pp_bad_;
+    const std::string why = v.packet ? "push-pull \"from\" is not a member name (a string of 1-255 bytes)" : v.error;
+    log_.warn("push_pull_bad_request", {{"error", why}});
+    return refuse("bad_request", why);
+  }
+  ++pp_served_;
+  pp_max_bytes_ = std::max(pp_max_bytes_, v.packet->size());
+  capture_to_ = names_->intern(from->get<std::string>());
+  captured_.clear();
+  swim_->receive(now(), *v.packet, true);
+  capture_to_.reset();
+  auto captured = std::move(captured_);
+  captured_.clear();
+  // The core answers a push-pull last; anything it sent the caller before
+  // (a rejoin sync) goes out as its own call.
+  std::optional<std::string> answer;
+  if (!captured.empty()) {
+    answer = std::move(captured.back());
+    captured.pop_back();
+  }
+  for (auto& b : captured) send_stream(*names_->find(from->get<std::string>()), std::move(b));
+  arm_timer(lock);
+  notify(lock);
+  Json reply = {{"id", id}, {"ok", true}};
+  if (answer) reply["view"] = swim::base64_encode(*answer);
+  return reply;
 }
 
 void SwimMembership::on_change(swim::MemberIdx member, swim::Status s, swim::Incarnation inc, swim::Time) {
@@ -228,6 +319,14 @@ Json SwimMembership::describe() const {
                 {"false_deaths", k.false_deaths},
                 {"send_errors", send_errors_},
                 {"push_pull_too_large", push_pull_too_large_},
+                {"push_pull_tcp",
+                 {{"sent", pp_sent_},
+                  {"answered", pp_ok_},
+                  {"failed", pp_failed_},
+                  {"unconfigured", pp_unconfigured_},
+                  {"served", pp_served_},
+                  {"bad", pp_bad_},
+                  {"max_bytes", pp_max_bytes_}}},
                 {"data_path_failures", data_path_failures_.load()},
                 {"data_path_successes", data_path_successes_.load()}}}};
   if (swim_) {

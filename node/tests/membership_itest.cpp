@@ -1,12 +1,15 @@
 // Real faultline-node processes on loopback with the SWIM and central
 // detectors: a SIGKILLed node is declared dead by every other node; a node
-// SIGSTOPped for less than the minimum suspicion timeout is not.
+// SIGSTOPped for less than the minimum suspicion timeout is not; a
+// push-pull view past one datagram syncs over TCP.
 #include <chrono>
 #include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "faultline/node/swim_stream.h"
+#include "faultline/node/swim_wire.h"
 #include "faultline/testing/node_cluster.h"
 
 namespace faultline::node::testing {
@@ -85,7 +88,9 @@ TEST(MembershipCluster, SwimRestartedNodeRejoinsAfterBeingDeclaredDead) {
   ASSERT_GE(took, 0);
   const Json s = c.call(0, {{"op", "status"}});
   for (const auto& m : s["members"])
-    if (m["id"] == "n4") EXPECT_GE(m["incarnation"].get<int>(), 1);
+    if (m["id"] == "n4") {
+      EXPECT_GE(m["incarnation"].get<int>(), 1);
+    }
 }
 
 TEST(MembershipCluster, CentralMonitorDeclaresAKilledNodeDeadEverywhere) {
@@ -137,6 +142,72 @@ TEST(MembershipCluster, DISABLED_FiftyNodesConvergeAndStayFreeOfSuspicionIdle) {
               static_cast<unsigned long long>(suspicions), static_cast<unsigned long long>(deaths));
   EXPECT_EQ(suspicions, 0u);
   EXPECT_EQ(deaths, 0u);
+}
+
+std::size_t view_size(Cluster& c, int i) {
+  const Json s = c.call(i, {{"op", "status"}}, 2000);
+  return s.value("ok", false) ? s["membership"]["view"].size() : 0;
+}
+
+TEST(MembershipCluster, SwimPushPullOverTcpSyncsAViewPastOneDatagram) {
+  Cluster c(3, {{"membership", "swim"}});
+  // An outsider pushes a 3,000-member view to n1 (members at the discard
+  // port: they will be suspected, which is fine; what matters is the sync).
+  swim::Names names;
+  swim::Packet p{swim::MsgType::kPushPull, 0, 0, std::nullopt, 0, {}};
+  for (int i = 0; i < 3000; ++i) {
+    const auto m = names.intern("far-" + std::to_string(i));
+    names.set_addr(m, "127.0.0.1:9");
+    p.updates.push_back({swim::Status::kAlive, m, 0, 0});
+  }
+  const std::string packet = swim::encode(names, p);
+  ASSERT_GT(packet.size(), 65536u);
+  const auto sent_at = Clock::now();
+  const Json reply = c.call(0, swim::make_push_pull_message("far-0", packet), 5000);
+  std::printf("%zu-byte push-pull answered in %.1f ms\n", packet.size(),
+              std::chrono::duration<double, std::milli>(Clock::now() - sent_at).count());
+  ASSERT_TRUE(reply.value("ok", false)) << reply.dump().substr(0, 300);
+  // The pull half: n1 answers on the same connection with its whole view, ours included.
+  const auto answer = swim::push_pull_view(reply);
+  ASSERT_TRUE(answer.packet) << answer.error;
+  swim::Names back;
+  const auto q = swim::decode(back, *answer.packet);
+  ASSERT_TRUE(q);
+  EXPECT_GE(q->updates.size(), 3003u);
+
+  // A restarted n2 joins through its seeds with a push-pull; n1 answers
+  // with the 3,003-member view, far past a datagram, on the TCP connection.
+  c.kill9(1);
+  c.start(1);
+  c.wait_ready(1);
+  const auto start = Clock::now();
+  while (Clock::now() - start < std::chrono::seconds(8) && view_size(c, 1) < 3003)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::printf("restarted n2 holds the 3,003-member view after %.2f s\n",
+              std::chrono::duration<double>(Clock::now() - start).count());
+  EXPECT_GE(view_size(c, 1), 3003u);
+  for (int i : {0, 1}) {
+    const Json k = c.call(i, {{"op", "status"}})["membership"]["counters"];
+    const Json& tcp = k["push_pull_tcp"];
+    std::printf("n%d push_pull_tcp %s\n", i + 1, tcp.dump().c_str());
+    EXPECT_GT(tcp["max_bytes"].get<std::uint64_t>(), 65536u) << "n" << i + 1;
+    EXPECT_EQ(tcp["bad"], 0) << "n" << i + 1;
+    EXPECT_EQ(k["push_pull_too_large"], 0) << "n" << i + 1;
+  }
+  const Json k2 = c.call(1, {{"op", "status"}})["membership"]["counters"]["push_pull_tcp"];
+  EXPECT_GE(k2["answered"].get<std::uint64_t>(), 1u);
+
+  // Bad input: an error reply naming the field, counted, and the node lives on.
+  const Json bad = c.call(0, {{"op", swim::kPushPullOp}, {"from", "x"}, {"view", "@@@@"}});
+  EXPECT_EQ(bad.value("error", ""), "bad_request");
+  EXPECT_NE(bad.value("message", "").find("base64"), std::string::npos) << bad.dump();
+  const Json nofrom = c.call(0, {{"op", swim::kPushPullOp}, {"view", swim::base64_encode(packet)}});
+  EXPECT_EQ(nofrom.value("error", ""), "bad_request");
+  const Json longfrom =
+      c.call(0, {{"op", swim::kPushPullOp}, {"from", std::string(300, 'x')}, {"view", swim::base64_encode(packet)}});
+  EXPECT_NE(longfrom.value("message", "").find("from"), std::string::npos) << longfrom.dump();
+  EXPECT_TRUE(c.call(0, {{"op", "ping"}}).value("ok", false));
+  EXPECT_EQ(c.call(0, {{"op", "status"}})["membership"]["counters"]["push_pull_tcp"]["bad"], 3);
 }
 
 }  // namespace

@@ -49,6 +49,14 @@ class Membership {
   virtual void stop() {}
   // Extra status for the node's status reply (view details, counters).
   virtual nlohmann::json describe() const { return nlohmann::json::object(); }
+  // A detector's own message that arrived on the node's TCP port (SWIM's
+  // push-pull, swim_stream.h); returns the reply frame. The static view has none.
+  virtual nlohmann::json on_stream_message(const nlohmann::json& message) {
+    return {{"id", message.contains("id") ? message["id"] : nlohmann::json()},
+            {"ok", false},
+            {"error", "unknown_op"},
+            {"message", "this node's membership mode takes no stream messages"}};
+  }
 
   bool usable(const std::string& id) const { return state(id) != Liveness::kDead; }
 };

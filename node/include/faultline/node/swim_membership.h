@@ -7,9 +7,11 @@
 // The protocol core is pure; this class is its driver: a UDP socket, one
 // asio timer armed at the core's next deadline, a mutex around the core
 // (the node's io threads all reach it), the steady clock as `now`.
-// Push-pull syncs go over UDP as one datagram when they fit (<= 60 KB, a
-// few hundred members); a larger view is not sent and counted
-// (push_pull_too_large) - the TCP stream transport is left to do.
+// Push-pull syncs go over TCP (swim_stream.h): one frame on the peer's
+// node port through this class's own PeerClient, answered on the same
+// connection with the peer's view, so a view of thousands of members syncs
+// in one round trip. A view past kMaxPushPullBytes is not sent and counted
+// (push_pull_too_large); failures and bad input are counted, never thrown.
 //
 // The ring stays the configured member list; liveness comes from the
 // detector, so a dead member leaves the coordinators' live set through
@@ -24,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +37,7 @@
 #include "faultline/node/config.h"
 #include "faultline/node/event_log.h"
 #include "faultline/node/membership.h"
+#include "faultline/node/peer_client.h"
 #include "faultline/node/swim_protocol.h"
 
 namespace faultline::node {
@@ -52,6 +56,7 @@ class SwimMembership final : public Membership, private swim::SwimEnv {
   void start() override;
   void stop() override;
   nlohmann::json describe() const override;
+  nlohmann::json on_stream_message(const nlohmann::json& message) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -83,6 +88,17 @@ class SwimMembership final : public Membership, private swim::SwimEnv {
   swim::Time armed_ = -1;
   bool stopped_ = false;
   std::uint64_t send_errors_ = 0, push_pull_too_large_ = 0;
+  // Push-pull over TCP: calls made, answered with a view, failed (connect,
+  // timeout, error reply), skipped (the member is not in the config, so it
+  // has no known TCP address), requests served, bad requests or replies,
+  // and the largest packet sent or received.
+  std::uint64_t pp_sent_ = 0, pp_ok_ = 0, pp_failed_ = 0, pp_unconfigured_ = 0, pp_served_ = 0, pp_bad_ = 0;
+  std::size_t pp_max_bytes_ = 0;
+  // While on_stream_message runs the core, push-pulls it emits to the caller
+  // land here: the last one (the reply) goes back on the same connection.
+  std::optional<swim::MemberIdx> capture_to_;
+  std::vector<std::string> captured_;
+  std::unique_ptr<PeerClient> peers_;
   std::atomic<std::uint64_t> data_path_failures_{0}, data_path_successes_{0};
 };
 
