@@ -218,23 +218,37 @@ fs::path wait_for_log(const fs::path& out, const std::string& needle, std::chron
   return {};
 }
 
-std::vector<std::string> frozen_args(const fs::path& out) {
-  // Long pauses (suspicion timeout 10 x 500 ms: pauses of 2.5 to 10 s) of
-  // every node, so the test acts while they are frozen.
-  return {"run", "--out", out.string(), "--nodes", "3", "--nemesis", "pause", "--nemesis-targets", "all",
-          "--nemesis-interval", "1", "--time-limit", "60", "--store-opt", "unreachable_after=10"};
+// A run whose every node is paused for long (suspicion timeout 10 x 500 ms:
+// pauses of 2.5 to 10 s), started in the background and returned once its
+// first pause window is open, so the test acts while the nodes are frozen.
+struct FrozenRun {
+  boost::process::child controller;
+  fs::path run_dir;
+  std::string run_id;
+};
+
+FrozenRun start_frozen_run(const TestDir& dir) {
+  namespace bp = boost::process;
+  const fs::path out = dir.path() / "store";
+  FrozenRun r;
+  r.controller = bp::child(faultline::testing::faultline_binary(),
+                           bp::args({"run", "--out", out.string(), "--nodes", "3", "--nemesis", "pause",
+                                     "--nemesis-targets", "all", "--nemesis-interval", "1", "--time-limit", "60",
+                                     "--store-opt", "unreachable_after=10"}),
+                           bp::std_out > bp::null, bp::std_err > (dir.path() / "run.err").string());
+  r.run_dir = wait_for_log(out, "start pause", 30s);
+  if (!r.run_dir.empty()) r.run_id = read_json(r.run_dir / "config.json")["run_id"];
+  return r;
 }
 
 TEST(Nemesis, SigtermMidPauseHealsAndLeavesNothing) {
   FAULTLINE_REQUIRE_ROOT();
   TestDir dir("nemesis-term");
-  const fs::path out = dir.path() / "store";
-  namespace bp = boost::process;
-  bp::child c(faultline::testing::faultline_binary(), bp::args(frozen_args(out)), bp::std_out > bp::null,
-              bp::std_err > (dir.path() / "run.err").string());
-  const fs::path run_dir = wait_for_log(out, "start pause", 30s);
-  ASSERT_FALSE(run_dir.empty()) << slurp(dir.path() / "run.err");
-  const std::string run_id = read_json(run_dir / "config.json")["run_id"];
+  FrozenRun run = start_frozen_run(dir);
+  ASSERT_FALSE(run.run_dir.empty()) << slurp(dir.path() / "run.err");
+  auto& c = run.controller;
+  const fs::path& run_dir = run.run_dir;
+  const std::string& run_id = run.run_id;
   // Signalled at once, mid-window (looking for leftovers first would scan
   // /proc while nodes are frozen, which can take long enough for the
   // window, or the whole run, to be over).
@@ -255,15 +269,11 @@ TEST(Nemesis, SigtermMidPauseHealsAndLeavesNothing) {
 TEST(Nemesis, CleanupAfterAControllerCrashThawsFrozenNodes) {
   FAULTLINE_REQUIRE_ROOT();
   TestDir dir("nemesis-crash");
-  const fs::path out = dir.path() / "store";
-  namespace bp = boost::process;
-  bp::child c(faultline::testing::faultline_binary(), bp::args(frozen_args(out)), bp::std_out > bp::null,
-              bp::std_err > (dir.path() / "run.err").string());
-  const fs::path run_dir = wait_for_log(out, "start pause", 30s);
-  ASSERT_FALSE(run_dir.empty()) << slurp(dir.path() / "run.err");
-  const std::string run_id = read_json(run_dir / "config.json")["run_id"];
-  ::kill(c.id(), SIGKILL);
-  c.wait();
+  FrozenRun run = start_frozen_run(dir);
+  ASSERT_FALSE(run.run_dir.empty()) << slurp(dir.path() / "run.err");
+  const std::string& run_id = run.run_id;
+  ::kill(run.controller.id(), SIGKILL);
+  run.controller.wait();
   bool frozen_group = false;
   for (const auto& l : leftovers(run_id)) frozen_group = frozen_group || l.rfind("cgroup ", 0) == 0;
   EXPECT_TRUE(frozen_group) << "a crashed controller leaves its frozen nodes:" << describe(leftovers(run_id));
