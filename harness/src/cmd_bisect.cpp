@@ -42,22 +42,16 @@ int git(const std::string& repo, const std::vector<std::string>& args, std::stri
   std::vector<std::string> all = {"-C", repo};
   all.insert(all.end(), args.begin(), args.end());
   bp::ipstream pipe;
-  int code = 0;
-  if (merge_stderr) {
-    bp::child c(bp::search_path("git"), all, (bp::std_out & bp::std_err) > pipe, bp::std_in < bp::null);
-    std::ostringstream text;
-    text << pipe.rdbuf();
-    c.wait();
-    code = c.exit_code();
-    if (out) *out = text.str();
-  } else {
-    bp::child c(bp::search_path("git"), all, bp::std_out > pipe, bp::std_in < bp::null);
-    std::ostringstream text;
-    text << pipe.rdbuf();
-    c.wait();
-    code = c.exit_code();
-    if (out) *out = text.str();
-  }
+  // Without merge_stderr, git's stderr (and that of the bisect steps it
+  // runs) stays the user's terminal.
+  bp::child c = merge_stderr
+                    ? bp::child(bp::search_path("git"), all, (bp::std_out & bp::std_err) > pipe, bp::std_in < bp::null)
+                    : bp::child(bp::search_path("git"), all, bp::std_out > pipe, bp::std_in < bp::null);
+  std::ostringstream text;
+  text << pipe.rdbuf();
+  c.wait();
+  const int code = c.exit_code();
+  if (out) *out = text.str();
   return code;
 }
 

@@ -13,14 +13,6 @@ const std::vector<std::string>& known_faults() {
   return kFaults;
 }
 
-namespace {
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-}  // namespace
-
 std::vector<std::string> expand_faults(const std::vector<std::string>& names) {
   std::vector<std::string> out;
   auto add = [&](const std::string& f) {

@@ -40,12 +40,6 @@ std::vector<std::string> kind_flags(const std::string& kind, const std::string& 
   return {"--" + kind, "20" + pct, "--" + kind + "-corr", "75" + pct};
 }
 
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 class PacketFault final : public PerNodeFault {
  public:
   PacketFault(NodeControl& control, const NemesisOptions& options) : PerNodeFault(control), options_(options) {

@@ -21,6 +21,12 @@ CommandResult run_in_node(NodeControl& control, const std::string& node, const s
   return r;
 }
 
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
 std::vector<std::string> node_names(const NodeControl& control) {
   std::vector<std::string> out;
   for (const auto& n : control.nodes()) out.push_back(n.name);

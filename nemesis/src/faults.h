@@ -28,6 +28,9 @@ CommandResult run_in_node(NodeControl& control, const std::string& node, const s
 
 std::vector<std::string> node_names(const NodeControl& control);
 
+// "a, b, c" (or with another separator), for messages and parameters.
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+
 // Runs `fn` for every node at once (one thread each): per-node commands are
 // independent, and on a loaded machine one after another would stretch a
 // window's start over seconds. Returns the error messages of the calls that

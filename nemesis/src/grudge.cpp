@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "faultline/nemesis/random.h"
+#include "faults.h"
 
 namespace faultline::nemesis {
 namespace {
@@ -88,9 +89,8 @@ Grudge make_grudge(const std::string& topology, const std::vector<std::string>& 
     for (std::size_t i = 1; i < v.size(); ++i) g[v[i]].insert(v.front());
     return g;
   }
-  std::string known;
-  for (const auto& t : partition_topologies()) known += (known.empty() ? "" : ", ") + t;
-  throw std::invalid_argument("unknown partition topology '" + topology + "' (known: " + known + ")");
+  throw std::invalid_argument("unknown partition topology '" + topology + "' (known: " + join(partition_topologies()) +
+                              ")");
 }
 
 nlohmann::json grudge_to_json(const Grudge& grudge) {
