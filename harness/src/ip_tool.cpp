@@ -33,18 +33,31 @@ void must_ip(const std::string& what, const std::vector<std::string>& args) {
 
 namespace {
 
+// The kernel flags a dump that raced with a change (another test creating
+// links or addresses); iproute2 then prints "Dump was interrupted and may be
+// inconsistent." into the same stream and the listing may be incomplete.
+// Such a dump is worthless, so it is taken again; a few retries are plenty
+// since the racing change is a single batch.
 Json ip_json(const std::vector<std::string>& args) {
-  auto r = run_ip(args);
-  if (!r.succeeded()) {
-    std::string cmd = "ip";
-    for (const auto& a : args) cmd += " " + a;
-    throw BackendError("`" + cmd + "` failed: " + r.describe());
-  }
-  if (nemesis::first_line(r.output).empty()) return Json::array();  // `ip -j netns list` prints nothing when empty
-  try {
-    return Json::parse(r.output);
-  } catch (const Json::exception& e) {
-    throw BackendError("cannot parse the output of `ip " + args.front() + "...`: " + e.what());
+  constexpr int kAttempts = 8;
+  std::string cmd = "ip";
+  for (const auto& a : args) cmd += " " + a;
+  for (int attempt = 1;; ++attempt) {
+    auto r = run_ip(args);
+    const bool interrupted = r.output.find("Dump was interrupted") != std::string::npos;
+    if (interrupted && attempt < kAttempts) {
+      ::usleep(20000 * attempt);
+      continue;
+    }
+    if (!r.succeeded()) throw BackendError("`" + cmd + "` failed: " + r.describe());
+    if (nemesis::first_line(r.output).empty()) return Json::array();  // `ip -j netns list` prints nothing when empty
+    try {
+      return Json::parse(r.output);
+    } catch (const Json::exception& e) {
+      throw BackendError("cannot parse the output of `" + cmd + "`" +
+                         (interrupted ? " (its dump was interrupted " + std::to_string(kAttempts) + " times)" : "") +
+                         ": " + e.what());
+    }
   }
 }
 

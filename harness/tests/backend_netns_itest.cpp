@@ -5,9 +5,13 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <fstream>
 #include <iostream>
+#include <thread>
 #include <sstream>
 
+#include "../src/ip_tool.h"  // the listings under test are private to harness/
 #include "backend_itest_support.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/test_dir.h"
@@ -204,6 +208,56 @@ TEST_F(NetnsBackendTest, BadRequestsAreClearErrors) {
   EXPECT_TRUE(leftovers_named(run_id_).empty());
   // After teardown nothing can start again (a runner racing its own teardown).
   EXPECT_THROW(backend->start({.name = "n1", .argv = {"/bin/sleep", "10"}}), BackendError);
+}
+
+// Parallel tests (and other users of the host) add and remove links while a
+// backend lists the host's links and addresses to pick a free subnet. With
+// many links a dump spans several netlink messages, and a change between
+// them makes `ip` report "Dump was interrupted" instead of JSON; the listing
+// must be taken again rather than fail the run. 80 idle bridges make the
+// dumps multi-part (about 3 % of them were interrupted here without the
+// retry), one thread churns a bridge, and every listing must succeed.
+TEST_F(NetnsBackendTest, ListingsSurviveLinksChangingDuringTheDump) {
+  const std::string prefix = "flxq" + run_id_.substr(1, 5);
+  std::string add, del;
+  for (int i = 0; i < 80; ++i) {
+    const std::string name = prefix + std::to_string(i);
+    add += "link add " + name + " type bridge\naddr add 10.252." + std::to_string(i) + ".1/24 dev " + name + "\n";
+    del += "link del " + name + "\n";
+  }
+  const fs::path batch = dir_.path() / "links.batch";
+  const fs::path unbatch = dir_.path() / "unlinks.batch";
+  std::ofstream(batch) << add;
+  std::ofstream(unbatch) << del;
+  ASSERT_TRUE(nemesis::run_command({"ip", "-batch", batch.string()}, {.timeout = 20s}).succeeded());
+  std::atomic<bool> stop{false};
+  std::atomic<int> churns{0};
+  std::thread churn([&] {
+    const std::string name = prefix + "c";
+    while (!stop) {
+      nemesis::run_command({"ip", "link", "add", name, "type", "bridge"});
+      nemesis::run_command({"ip", "addr", "add", "10.252.250.1/24", "dev", name});
+      nemesis::run_command({"ip", "link", "del", name});
+      ++churns;
+    }
+  });
+  int listed = 0;
+  std::string error;
+  for (int i = 0; i < 80 && error.empty(); ++i) {
+    try {
+      const auto nets = ipv4_networks_in_use();
+      const auto links = list_links();
+      if (links.size() >= 80 && nets.size() >= 80) ++listed;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  stop = true;
+  churn.join();
+  nemesis::run_command({"ip", "-force", "-batch", unbatch.string()}, {.timeout = 20s});
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(listed, 80);
+  EXPECT_GT(churns.load(), 0);
 }
 
 // Scale: how many nodes this machine can run. Disabled by default (it takes
