@@ -122,6 +122,13 @@ void add_sim_command(CLI::App& app, int* exit_code) {
   mem->add_option("--gossip-interval-ms", f->gossip_ms, "SWIM gossip interval (0: piggyback only)")->default_val(1000);
   mem->add_option("--gossip-fanout", f->c.swim.gossip_fanout, "SWIM gossip fanout")->default_val(1);
   mem->add_option("--urgent-fanout", f->c.swim.urgent_fanout, "SWIM: members told at once of news this node originates")->default_val(3);
+  mem->add_option("--relay-refutations", f->c.swim.relay_refutations,
+                  "SWIM: members holding a suspicion relay its refutation at once")
+      ->default_val(true);
+  mem->add_option("--nack-fraction", f->c.swim.nack_fraction,
+                  "SWIM: share of the probe timeout after which ping-req helpers nack")
+      ->default_val(0.5)
+      ->check(CLI::Range(0.05, 1.0));
   mem->add_option("--push-pull-s", f->push_pull_s, "SWIM push-pull interval (0: off)")->default_val(30);
   mem->add_option("--heartbeat-ms", f->heartbeat_ms, "central: heartbeat interval")->default_val(1000);
   mem->add_option("--suspect-after-ms", f->suspect_after_ms, "central: silence before suspect")->default_val(2500);

@@ -177,9 +177,18 @@ bool SwimNode::apply(const Update& u, Time now, bool from_push_pull) {
     }
     return false;
   }
+  const bool was_suspect = e.status == Status::kSuspect;
   set_state(v.member, v.status, v.incarnation, now);
   broadcast(v);
   if (v.status == Status::kSuspect) start_suspicion(v.member, v.from, now);
+  // A refutation races suspicion timers that started everywhere the
+  // suspicion spread, the earliest almost a minimum timeout before the
+  // suspect could answer (a pause just short of it). Piggybacking needs
+  // log n periods to reach everyone; relaying it at once from every member
+  // that held the suspicion reaches everyone in log n network hops. Only
+  // suspicions are relayed this way: refuted dead verdicts are what a healed
+  // partition produces by the hundred, and they have no timer to beat.
+  if (cfg_.relay_refutations && was_suspect && v.status == Status::kAlive) send_urgent(v);
   return true;
 }
 
@@ -386,7 +395,7 @@ void SwimNode::handle(const Packet& p, Time now, bool from_stream) {
     case MsgType::kPingReq: {
       if (!p.target || *p.target == self_) return;
       const std::uint64_t seq = next_seq_++;
-      relays_[seq] = Relay{p.from, p.seq, now + cfg_.probe_timeout * 4 / 5, now + cfg_.probe_timeout};
+      relays_[seq] = Relay{p.from, p.seq, now + static_cast<Time>(cfg_.nack_fraction * static_cast<double>(cfg_.probe_timeout)), now + cfg_.probe_timeout};
       send_packet(*p.target, Packet{MsgType::kPing, self_, seq, *p.target, 0, {}});
       return;
     }

@@ -57,6 +57,13 @@ struct SwimConfig {
   // refutation) goes out at once to this many members: rare by nature,
   // and it is what makes detection fast.
   int urgent_fanout = 3;
+  // A member that held a suspicion relays its refutation at once to
+  // urgent_fanout members (see apply()); off, refutations spread by gossip.
+  bool relay_refutations = true;
+  // A ping-req helper that has heard nothing from the target after this
+  // share of the probe timeout says so (Lifeguard's nack); when every
+  // helper has, the prober suspects without waiting out the period.
+  double nack_fraction = 0.5;
   Time push_pull_interval = 30 * kSeconds;  // 0: never
   std::size_t max_packet = 1400;
   // A dead member is still sent gossip and chosen for push-pull for this
