@@ -164,6 +164,7 @@ void apply_key(NodeConfig& c, const std::string& key, const Json& v, std::option
   else if (key == "versioning")
     c.versioning = parse_enum<Versioning>(
         v, key, {{"lww-wall", Versioning::kLwwWall}, {"lww-hlc", Versioning::kLwwHlc}, {"vv", Versioning::kVv}});
+  else if (key == "max_clock_skew_ms") c.max_clock_skew_ms = get_int(v, key, 1, kMaxMs);
   else if (key == "write_mode")
     c.write_mode = parse_enum<WriteMode>(v, key, {{"one-phase", WriteMode::kOnePhase}, {"two-phase", WriteMode::kTwoPhase}});
   else if (key == "read_repair")
@@ -307,6 +308,7 @@ Json NodeConfig::to_json() const {
               {"sloppy_quorum", sloppy_quorum},
               {"versioning", to_string(versioning)},
               {"write_mode", to_string(write_mode)},
+              {"max_clock_skew_ms", max_clock_skew_ms},
               {"read_repair", to_string(read_repair)},
               {"request_timeout_ms", request_timeout_ms},
               {"peer_timeout_ms", peer_timeout_ms},
@@ -366,6 +368,7 @@ std::optional<NodeConfig> parse_command_line(int argc, const char* const* argv, 
   bool_opt("sloppy_quorum", "fallback acks count toward the quorum (true/false)");
   str_opt("versioning", "lww-wall | lww-hlc | vv");
   str_opt("write_mode", "one-phase | two-phase");
+  int_opt("max_clock_skew_ms", "vv: how far other nodes' clocks may be ahead (bounds context counters)");
   str_opt("read_repair", "blocking | async | none");
   int_opt("request_timeout_ms", "coordinator's deadline for a client request");
   int_opt("peer_timeout_ms", "deadline for one replica call");

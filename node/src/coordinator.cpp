@@ -277,6 +277,10 @@ void Coordinator::get(const ClientRequest& req, Respond respond) {
       return;
     }
     Record m = merged(rs);
+    // Lamport: a context the client gets from this read may name a counter
+    // of ours; our next dot must be above it, or that context would make
+    // the client's next write through us obsolete (or be refused).
+    if (d_.config.versioning == Versioning::kVv) d_.dots.observe(max_own_counter(m, d_.config.node_id));
     std::vector<std::string> stale;
     if (mode == ReadRepair::kBlocking)
       for (const auto& [node, rec] : rs)
@@ -372,9 +376,15 @@ void Coordinator::write(const ClientRequest& req, Respond respond) {
   // vv: a context naming a dot of ours we never issued would cover our later
   // writes (they would be obsolete on merge, silently lost): refuse it. The
   // new dot is issued after this check, so the context cannot cover it either.
+  // Another node's counters are its wall clock in us (or what it observed,
+  // itself bounded so): an entry beyond our clock plus the skew allowance
+  // cannot be real, and would cover that node's writes until its clock got
+  // there. Entries within it are disarmed by the Lamport rule (replica.h).
   if (d_.config.versioning == Versioning::kVv && req.context) {
     const std::string& self = d_.config.node_id;
-    if (auto err = context_error(*req.context, {{self, d_.dots.issued_bound()}})) {
+    const auto others_bound = static_cast<std::uint64_t>(std::max<std::int64_t>(0, wall_clock_us())) +
+                              static_cast<std::uint64_t>(d_.config.max_clock_skew_ms) * 1000;
+    if (auto err = context_error(*req.context, {{self, d_.dots.issued_bound()}}, others_bound)) {
       d_.counters.bad_contexts.fetch_add(1, std::memory_order_relaxed);
       respond(error_reply(req.id, errc::kBadContext, *err, Outcome::kFail));
       return;
@@ -426,6 +436,8 @@ void Coordinator::write(const ClientRequest& req, Respond respond) {
   const bool two_phase = d_.config.write_mode == WriteMode::kTwoPhase && d_.config.versioning != Versioning::kVv;
   if (!two_phase) {
     op->record.siblings.push_back(stamp_new(req, std::nullopt));
+    // vv: the write's state is its sibling plus C = its context and its dot.
+    op->record = normalise(op->record, d_.config.versioning);
     write_phase2(op, owners);
     return;
   }
@@ -498,6 +510,18 @@ void Coordinator::send_owner_write(std::shared_ptr<WriteOp> op, const std::strin
 
 void Coordinator::send_hint(std::shared_ptr<WriteOp> op, const std::string& owner) {
   std::string fallback;
+  // Cassandra's max_hint_window: an owner down longer than the window gets
+  // no new hints (they would pile up for a node that may never return, and
+  // it needs repair anyway); the write counts only its other replicas.
+  if (auto down = d_.membership.down_for(owner); down && *down > milliseconds(d_.config.hint_window_ms)) {
+    d_.counters.hints_skipped_window.fetch_add(1, std::memory_order_relaxed);
+    if (d_.log.enabled(EventLog::Level::kDebug))
+      d_.log.debug("hint_skipped_window", {{"owner", owner}, {"key", op->key}, {"down_ms", down->count()}});
+    std::unique_lock lock(op->mu);
+    --op->outstanding;
+    finish_write(op, lock);
+    return;
+  }
   {
     std::unique_lock lock(op->mu);
     for (const auto& f : op->fallbacks)

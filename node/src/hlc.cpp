@@ -79,7 +79,9 @@ std::uint64_t DotCounter::issued_bound() {
 
 void DotCounter::observe(std::uint64_t seen) {
   std::lock_guard lock(mu_);
-  last_ = std::max(last_, seen);
+  // Capped: next() must never wrap (record_from_json refuses counters
+  // beyond kMaxDotCounter, but a database written before may hold one).
+  last_ = std::max(last_, std::min(seen, kMaxDotCounter));
 }
 
 }  // namespace faultline::node

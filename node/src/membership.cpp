@@ -31,6 +31,7 @@ void StaticMembership::report_failure(const std::string& id) {
   std::unique_lock lock(mu_);
   if (id == self_ || !state_.count(id)) return;
   const int f = ++failures_[id];
+  if (f == 1) down_since_[id] = std::chrono::steady_clock::now();
   // One failure makes a peer suspect (still tried); `unreachable_after` in a
   // row make it dead (skipped by coordinators, hinted instead).
   set(id, f >= unreachable_after_ ? Liveness::kDead : Liveness::kSuspect, lock);
@@ -40,7 +41,15 @@ void StaticMembership::report_success(const std::string& id) {
   std::unique_lock lock(mu_);
   if (!state_.count(id)) return;
   failures_[id] = 0;
+  down_since_.erase(id);
   set(id, Liveness::kAlive, lock);
+}
+
+std::optional<std::chrono::milliseconds> StaticMembership::down_for(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = down_since_.find(id);
+  if (it == down_since_.end()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - it->second);
 }
 
 void StaticMembership::set(const std::string& id, Liveness to, std::unique_lock<std::mutex>& lock) {

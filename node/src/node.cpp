@@ -50,7 +50,7 @@ struct Node::Impl {
         membership(*membership_owner),
         work(asio::make_work_guard(io)),
         peers(io, config.members, limits),
-        replica(*storage, clock, log, counters),
+        replica(*storage, clock, dots, config, log, counters),
         coordinator(CoordinatorDeps{io, config, ring, membership, peers, replica, *storage, clock, dots, log, counters}),
         replayer(io, config, *storage, membership, coordinator, log, counters),
         server(io, config.listen_host, config.listen_port, limits,

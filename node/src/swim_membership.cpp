@@ -278,8 +278,20 @@ Json SwimMembership::on_stream_message(const Json& m) {
   return reply;
 }
 
-void SwimMembership::on_change(swim::MemberIdx member, swim::Status s, swim::Incarnation inc, swim::Time) {
+std::optional<std::chrono::milliseconds> SwimMembership::down_for(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = down_since_.find(id);
+  if (it == down_since_.end()) return std::nullopt;
+  return std::chrono::milliseconds((now() - it->second) / swim::kMillis);
+}
+
+void SwimMembership::on_change(swim::MemberIdx member, swim::Status s, swim::Incarnation inc, swim::Time at) {
   const std::string& id = names_->name(member);
+  // suspect -> dead keeps the first time: down since it was last alive.
+  if (liveness(s) == Liveness::kAlive)
+    down_since_.erase(id);
+  else
+    down_since_.emplace(id, at);
   // One line per state change, with the wall-clock time the log adds: the
   // harness computes detection times and false positives from these.
   log_.info("member_change", {{"member", id}, {"state", swim::to_string(s)}, {"incarnation", inc},

@@ -169,6 +169,77 @@ TEST(Cluster, ForgedVvContextIsRefusedAndDoesNotHideALaterWrite) {
   }
 }
 
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Values every node holds for `key` by itself.
+std::vector<Json> local_values(Cluster& c, const std::string& key) {
+  std::vector<Json> out;
+  for (int i = 0; i < 3; ++i) out.push_back(c.call(i, get_local(key))["values"]);
+  return out;
+}
+
+bool has_value(const Json& values, const std::string& v) {
+  return std::find(values.begin(), values.end(), Json(v)) != values.end();
+}
+
+TEST(Cluster, ForgedVvContextForAnotherNodeIsRefusedOrDisarmed) {
+  Cluster c(3, fast({{"versioning", "vv"}, {"write_mode", "one-phase"}}));
+  ASSERT_TRUE(c.call(0, put("doc", "v1", "ALL"))["ok"]);
+  // 1. Far beyond any clock: n2 (node 1) cannot have issued 2^60, so n1
+  //    refuses it although the entry is not its own.
+  Json absurd = put("doc", "absurd", "ALL");
+  absurd["context"] = {{"n2", std::uint64_t{1} << 60}};
+  Json r = c.call(0, absurd);
+  EXPECT_EQ(r["error"], "bad_context") << r.dump();
+  EXPECT_EQ(r["outcome"], "fail") << r.dump();
+  EXPECT_NE(r.value("message", "").find("n2:"), std::string::npos) << r.dump();
+
+  // 2. Plausible (one minute ahead, within max_clock_skew_ms) but forged:
+  //    accepted, and stored on every replica, n2 included. n2 moves its dot
+  //    counter past it, so n2's next write is not covered by it.
+  Json plausible = put("doc", "forged", "ALL");
+  plausible["context"] = {{"n2", now_us() + 60'000'000}};
+  ASSERT_TRUE(c.call(0, plausible)["ok"]);
+  ASSERT_TRUE(c.call(1, put("doc", "later-by-n2", "ALL"))["ok"]);
+  for (const auto& values : local_values(c, "doc")) {
+    EXPECT_TRUE(has_value(values, "later-by-n2")) << "n2's later write hidden: " << values.dump();
+    EXPECT_TRUE(has_value(values, "v1")) << values.dump();
+  }
+  // And a client that read it all can still resolve the siblings through n2.
+  Json read = c.call(2, get("doc", "ALL"));
+  Json resolve = put("doc", "resolved", "ALL");
+  resolve["context"] = read["context"];
+  Json rr = c.call(1, resolve);
+  ASSERT_TRUE(rr["ok"]) << rr.dump();
+  for (const auto& values : local_values(c, "doc")) EXPECT_EQ(values, Json::array({"resolved"}));
+}
+
+TEST(Cluster, NoHintsForAnOwnerDownLongerThanTheHintWindow) {
+  Cluster c(4, fast({{"hint_window_ms", 1500}}));
+  const int victim = 3, coord = 0;
+  auto keys = keys_on(c.ring(), c.ids()[victim], c.ids()[coord], 2, "window-");
+  ASSERT_EQ(keys.size(), 2u);
+  c.kill9(victim);
+  auto counter = [&](const char* name) { return c.call(coord, {{"op", "status"}})["counters"][name].get<std::uint64_t>(); };
+  // Within the window: the failed call makes the owner dead and its write a hint.
+  Json r1 = c.call(coord, put(keys[0], "in-window"));
+  ASSERT_TRUE(r1["ok"]) << r1.dump();
+  EXPECT_EQ(r1["hinted"], 1) << r1.dump();
+  EXPECT_EQ(counter("hints_written"), 1u);
+  EXPECT_EQ(counter("hints_skipped_window"), 0u);
+  // Past it (the coordinator's own record: the first failed call), no more
+  // hints for that owner; the write still reaches W on the other owners.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+  Json r2 = c.call(coord, put(keys[1], "past-window"));
+  ASSERT_TRUE(r2["ok"]) << r2.dump();
+  EXPECT_EQ(r2["hinted"], 0) << r2.dump();
+  EXPECT_EQ(counter("hints_written"), 1u);
+  EXPECT_EQ(counter("hints_skipped_window"), 1u);
+}
+
 TEST(Cluster, BadInputGetsErrorsAndTheNodeKeepsServing) {
   Cluster c(3, fast({{"max_value_bytes", 16}}));
   EXPECT_EQ(c.call(0, {{"op", "frobnicate"}})["error"], "unknown_op");

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <thread>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "faultline/node/swim_stream.h"
@@ -104,6 +106,31 @@ TEST(MembershipCluster, CentralMonitorDeclaresAKilledNodeDeadEverywhere) {
 
 // Issue 7's 50-node target; ~80 s, so disabled by default. Run with
 //   node_membership_itest --gtest_also_run_disabled_tests --gtest_filter='*Fifty*'
+TEST(MembershipCluster, SwimDownTimeStopsHintsPastTheHintWindow) {
+  // The hint window counts from when SWIM last saw the owner alive: once it
+  // is dead for longer, the coordinator writes no hint for it.
+  Cluster c(4, {{"membership", "swim"}, {"hint_window_ms", 1500}});
+  const int coord = 0, victim = 3;
+  std::string key;
+  for (int k = 0; key.empty() && k < 100000; ++k) {
+    const auto reps = c.ring().replicas("swim-window-" + std::to_string(k), 3);
+    const bool has_victim = std::find(reps.begin(), reps.end(), c.ids()[victim]) != reps.end();
+    const bool has_coord = std::find(reps.begin(), reps.end(), c.ids()[coord]) != reps.end();
+    if (has_victim && !has_coord) key = "swim-window-" + std::to_string(k);
+  }
+  ASSERT_FALSE(key.empty());
+  ASSERT_GE(wait_all(c, {coord}, c.ids()[victim], "alive", 5), 0);
+  c.kill9(victim);
+  ASSERT_GE(wait_all(c, {coord}, c.ids()[victim], "dead", 15), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  const Json r = c.call(coord, {{"op", "put"}, {"key", key}, {"value", "v"}});
+  ASSERT_TRUE(r["ok"]) << r.dump();
+  EXPECT_EQ(r["hinted"], 0) << r.dump();
+  const Json counters = c.call(coord, {{"op", "status"}})["counters"];
+  EXPECT_EQ(counters["hints_skipped_window"], 1) << counters.dump();
+  EXPECT_EQ(counters["hints_written"], 0) << counters.dump();
+}
+
 TEST(MembershipCluster, DISABLED_FiftyNodesConvergeAndStayFreeOfSuspicionIdle) {
   const int n = 50;
   Cluster c(n, {{"membership", "swim"}, {"io_threads", 1}, {"log_level", "info"}});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace faultline::node {
 namespace {
 
@@ -34,6 +36,22 @@ TEST(StaticMembership, SuccessResetsTheFailureCount) {
   m.report_success("n3");
   m.report_failure("n3");
   EXPECT_EQ(m.state("n3"), Liveness::kSuspect);
+}
+
+TEST(StaticMembership, DownForCountsFromTheFirstFailureUntilASuccess) {
+  // The hint window's clock: since the first failed call of the current run.
+  StaticMembership m(three(), "n1", 2);
+  EXPECT_EQ(m.down_for("n2"), std::nullopt);
+  m.report_failure("n2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  m.report_failure("n2");  // dead now; still counted from the first failure
+  ASSERT_TRUE(m.down_for("n2").has_value());
+  EXPECT_GE(m.down_for("n2")->count(), 30);
+  EXPECT_EQ(m.down_for("n3"), std::nullopt);
+  m.report_success("n2");
+  EXPECT_EQ(m.down_for("n2"), std::nullopt);
+  m.report_failure("n2");
+  EXPECT_LT(m.down_for("n2")->count(), 30);  // a new run starts afresh
 }
 
 TEST(StaticMembership, SelfNeverDiesAndStrangersAreDead) {

@@ -142,5 +142,46 @@ TEST(PeerInput, DeeplyNestedFrameIsRefusedAndTheNodeKeepsServing) {
   EXPECT_TRUE(c.call(0, {{"op", "put"}, {"key", "k"}, {"value", "v"}})["ok"]);
 }
 
+Sibling vv_sibling(const std::string& value, const std::string& node, std::uint64_t counter, VersionVector ctx) {
+  Sibling s;
+  s.value = value;
+  s.stamp = {wall_clock_us(), 0, node};
+  s.dot = {node, counter};
+  s.context = std::move(ctx);
+  return s;
+}
+
+TEST(PeerInput, MalformedVvPeerRecordsAreNormalisedOrRefusedAndCounted) {
+  Cluster c(1, {{"n", 1}, {"r", 1}, {"w", 1}, {"versioning", "vv"}, {"write_mode", "one-phase"}});
+  Connection conn(c.port(0));
+  const std::uint64_t now = static_cast<std::uint64_t>(wall_clock_us());
+  // A context cycle in one record: each sibling saw the other. Both are
+  // superseded (they stay in the record's context), and counted.
+  Record cycle;
+  cycle.siblings = {vv_sibling("a", "n8", now - 10, {{"n9", now - 20}}),
+                    vv_sibling("b", "n9", now - 20, {{"n8", now - 10}})};
+  Json m = make_peer_request(PeerOp::kWrite, "n9", "cyc", &cycle);
+  conn.send(m);
+  Json r = conn.reply();
+  EXPECT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(c.call(0, local_get("cyc"))["values"], Json::array()) << "a cycle's siblings stayed live";
+  // Redelivered, it changes nothing; a write concurrent with both lives.
+  conn.send(m);
+  EXPECT_EQ(conn.reply()["ok"], true);
+  ASSERT_TRUE(c.call(0, {{"op", "put"}, {"key", "cyc"}, {"value", "c"}})["ok"]);
+  EXPECT_EQ(c.call(0, local_get("cyc"))["values"], Json::array({"c"}));
+  // A counter no clock can have reached: refused, nothing stored.
+  Record absurd;
+  absurd.siblings = {vv_sibling("x", "n9", now - 5, {{"n1", std::uint64_t{1} << 60}})};
+  conn.send(make_peer_request(PeerOp::kWrite, "n9", "absurd", &absurd));
+  r = conn.reply();
+  EXPECT_EQ(r["error"], "bad_request") << r.dump();
+  EXPECT_NE(r.value("message", "").find("n1:"), std::string::npos) << r.dump();
+  EXPECT_EQ(c.call(0, local_get("absurd"))["found"], false);
+  const Json counters = c.call(0, {{"op", "status"}})["counters"];
+  EXPECT_EQ(counters["malformed_siblings"], 4) << counters.dump();  // 2 per delivery of the cycle
+  EXPECT_EQ(counters["bad_peer_records"], 1) << counters.dump();
+}
+
 }  // namespace
 }  // namespace faultline::node::testing

@@ -71,6 +71,11 @@ struct NodeConfig {
   // Coordination.
   Versioning versioning = Versioning::kLwwHlc;
   WriteMode write_mode = WriteMode::kTwoPhase;
+  // vv: how far another node's clock (hence its dot counters, wall-clock us)
+  // may be ahead of this one's; client contexts naming a counter beyond
+  // now + this are bad_context, peer records beyond now + twice this are
+  // refused. Above the harness's clock bumps (minutes). README "vv contexts".
+  std::int64_t max_clock_skew_ms = 15 * 60 * 1000;
   ReadRepair read_repair = ReadRepair::kBlocking;
   int request_timeout_ms = 2000;  // whole client request, coordinator side
   int peer_timeout_ms = 500;      // one replica call; a slow replica costs this

@@ -24,6 +24,9 @@ struct NodeCounters {
   std::atomic<std::uint64_t> read_repairs{0};    // repair writes sent
   std::atomic<std::uint64_t> bad_contexts{0};    // client vv contexts refused (bad_context)
   std::atomic<std::uint64_t> self_covering{0};   // peer vv siblings whose context covers their dot (dropped)
+  std::atomic<std::uint64_t> malformed_siblings{0};  // peer vv siblings without a dot or covered by one beside them (dropped)
+  std::atomic<std::uint64_t> bad_peer_records{0};    // peer vv records naming counters beyond clock + 2 * skew (refused)
+  std::atomic<std::uint64_t> hints_skipped_window{0};  // hints not created: owner down longer than hint_window_ms
 
   nlohmann::json to_json() const {
     auto v = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -33,7 +36,8 @@ struct NodeCounters {
             {"hints_written", v(hints_written)},     {"hints_stored", v(hints_stored)},
             {"hints_delivered", v(hints_delivered)}, {"hints_expired", v(hints_expired)},
             {"read_repairs", v(read_repairs)},       {"bad_contexts", v(bad_contexts)},
-            {"self_covering", v(self_covering)}};
+            {"self_covering", v(self_covering)},     {"malformed_siblings", v(malformed_siblings)},
+            {"bad_peer_records", v(bad_peer_records)}, {"hints_skipped_window", v(hints_skipped_window)}};
   }
 };
 

@@ -13,9 +13,11 @@
 #ifndef FAULTLINE_NODE_MEMBERSHIP_H_
 #define FAULTLINE_NODE_MEMBERSHIP_H_
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +60,12 @@ class Membership {
             {"message", "this node's membership mode takes no stream messages"}};
   }
 
+  // How long `id` has been down in this view: since it was last alive
+  // (suspect or dead since), or nullopt while alive. The coordinator creates
+  // no hints for an owner down longer than hint_window_ms (Cassandra's
+  // max_hint_window): past that, repair, not hints, must bring it back.
+  virtual std::optional<std::chrono::milliseconds> down_for(const std::string& id) const = 0;
+
   bool usable(const std::string& id) const { return state(id) != Liveness::kDead; }
 };
 
@@ -71,6 +79,8 @@ class StaticMembership final : public Membership {
   void subscribe(Listener listener) override;
   void report_failure(const std::string& id) override;
   void report_success(const std::string& id) override;
+  // Since the first failed call of the current run of failures.
+  std::optional<std::chrono::milliseconds> down_for(const std::string& id) const override;
 
  private:
   void set(const std::string& id, Liveness to, std::unique_lock<std::mutex>& lock);
@@ -81,6 +91,7 @@ class StaticMembership final : public Membership {
   mutable std::mutex mu_;
   std::map<std::string, Liveness> state_;
   std::map<std::string, int> failures_;  // consecutive
+  std::map<std::string, std::chrono::steady_clock::time_point> down_since_;  // first of those failures
   std::vector<Listener> listeners_;
 };
 

@@ -4,8 +4,14 @@
 // exactly like any other replica.
 //
 // Invariant: a reply with "ok": false means nothing was stored (the storage
-// transaction rolled back), which lets the coordinator count it as a
-// definite non-delivery.
+// transaction rolled back, or the record was refused before), which lets the
+// coordinator count it as a definite non-delivery.
+//
+// vv peer records (writes, hints): a record naming a counter beyond this
+// node's clock plus twice max_clock_skew_ms is refused (bad_request,
+// counted bad_peer_records); malformed siblings are dropped by merge and
+// counted (self_covering, malformed_siblings); and this node's dot counter
+// moves past any counter for itself the record names (version.h).
 #ifndef FAULTLINE_NODE_REPLICA_H_
 #define FAULTLINE_NODE_REPLICA_H_
 
@@ -13,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultline/node/config.h"
 #include "faultline/node/counters.h"
 #include "faultline/node/event_log.h"
 #include "faultline/node/hlc.h"
@@ -24,8 +31,9 @@ namespace faultline::node {
 class Replica {
  public:
   using Reply = std::function<void(nlohmann::json)>;
-  Replica(Storage& storage, HybridClock& clock, EventLog& log, NodeCounters& counters)
-      : storage_(storage), clock_(clock), log_(log), counters_(counters) {}
+  Replica(Storage& storage, HybridClock& clock, DotCounter& dots, const NodeConfig& config, EventLog& log,
+          NodeCounters& counters)
+      : storage_(storage), clock_(clock), dots_(dots), config_(config), log_(log), counters_(counters) {}
 
   // Replies {"id", "ok": true, "record": [...]} for reads, {"id", "ok": true}
   // for writes and hints (after they are durable), or an error reply.
@@ -35,6 +43,8 @@ class Replica {
  private:
   Storage& storage_;
   HybridClock& clock_;
+  DotCounter& dots_;
+  const NodeConfig& config_;
   EventLog& log_;
   NodeCounters& counters_;
 };

@@ -53,6 +53,8 @@ class SwimMembership final : public Membership, private swim::SwimEnv {
   void subscribe(Listener listener) override;
   void report_failure(const std::string& id) override;
   void report_success(const std::string& id) override;
+  // Since the detector last saw it alive (suspect or dead since).
+  std::optional<std::chrono::milliseconds> down_for(const std::string& id) const override;
   void start() override;
   void stop() override;
   nlohmann::json describe() const override;
@@ -84,6 +86,7 @@ class SwimMembership final : public Membership, private swim::SwimEnv {
   std::unique_ptr<swim::CentralNode> central_;
   std::map<std::string, boost::asio::ip::udp::endpoint> endpoints_;
   std::vector<Listener> listeners_;
+  std::map<std::string, swim::Time> down_since_;  // members not alive: since when (on_change)
   std::vector<std::pair<std::string, Liveness>> pending_;  // notifications to deliver outside the lock
   swim::Time armed_ = -1;
   bool stopped_ = false;

@@ -19,17 +19,39 @@
 // converge whatever order writes and repairs arrive in); a merged Record
 // never holds two siblings with one dot; in lww at most one sibling.
 //
-// vv well-formedness (what those invariants assume, and what is enforced):
-//   1. no sibling's context covers its own dot (a write cannot have seen
-//      itself): merge drops such siblings (self_covering) from either input,
-//      so one forged peer record cannot make it or later writes obsolete;
-//   2. a client's write context never names a counter of the coordinating
-//      node beyond what that node has issued (context_error, checked by the
-//      coordinator before issuing the dot), so a forged context cannot cover
-//      this node's later writes, nor the new write's own dot.
-//   Not enforced: context entries for *other* nodes (the coordinator does not
-//   read the key before a vv write) and cycles among well-formed-looking
-//   peer records; see node/README.md "Known, not fixed".
+// vv merge is a join of causal states (as in DVV sets and causal CRDTs): a
+// Record is its live siblings S plus its context C, the join of every
+// context its writes were made with, superseded ones included. C is ranges
+// ("saw n1 up to 5"); live dots are points (counters are per node, not per
+// key, so "n1 up to 5" must not follow from holding n1:5). A dot is seen if
+// C covers it or it is live, superseded if seen and not live. merge keeps a
+// sibling if both sides hold it or the other side's C does not cover it,
+// and joins the Cs: that is the union of two grow-only sets (seen,
+// superseded), so merge is commutative, associative and idempotent for
+// *any* input once inputs are normalised (normalise(): merge applies it to
+// both inputs):
+//   - a sibling whose context covers its own dot (a write cannot have seen
+//     itself; self_covering) or that has no dot is dropped, and its context
+//     does not enter C (a forged context must not cover later real writes);
+//   - C := C joined with every kept sibling's context, then every sibling C
+//     covers is superseded (another sibling saw it: not reachable from real
+//     writes, since the covering write's state saw it; in a cycle, A saw B
+//     and B saw A, both go).
+// A normalised C covers no live sibling; joins keep that, hence the
+// algebra. C remembers what superseded siblings had seen, which
+// per-sibling contexts alone forgot (merge was not associative on
+// non-transitive contexts, nor idempotent on cycles).
+//
+// Counters a context may name (checked where input enters, not here):
+//   - by the coordinator of a client write: for itself, at most what it
+//     has issued (DotCounter::issued_bound); for any other node, at most its
+//     wall clock plus max_clock_skew_ms (context_error), because dot counters
+//     are wall-clock microseconds;
+//   - by a replica, for a peer record: at most its wall clock plus twice the
+//     skew allowance (record_error); and every node moves its dot counter past
+//     any counter for itself it sees (max_own_counter, Lamport-style), so a
+//     plausible-but-forged entry it has seen cannot cover its later writes.
+// See node/README.md "vv contexts" for the limits.
 #ifndef FAULTLINE_NODE_VERSION_H_
 #define FAULTLINE_NODE_VERSION_H_
 
@@ -88,7 +110,8 @@ struct Sibling {
 bool self_covering(const Sibling& s);
 
 struct Record {
-  std::vector<Sibling> siblings;  // empty: never written here
+  std::vector<Sibling> siblings;  // live siblings; empty: never written here (or all superseded)
+  VersionVector context;          // vv: the state's causal context C (see above); lww: empty
   bool empty() const { return siblings.empty(); }
   friend bool operator==(const Record&, const Record&) = default;
 };
@@ -97,30 +120,54 @@ struct Record {
 // a canonical order, so equal states compare equal.
 Record merge(const Record& a, const Record& b, Versioning mode);
 
+// What normalise dropped from a record: siblings that saw themselves or have
+// no dot (vv), siblings superseded by a sibling of the same record.
+struct NormaliseReport {
+  std::size_t self_covering = 0;
+  std::size_t dotless = 0;
+  std::size_t covered = 0;  // includes both members of a context cycle
+  std::size_t total() const { return self_covering + dotless + covered; }
+};
+
+// The canonical form of one state (merge(r, {}) == normalise(r)); reports
+// what it dropped, so a replica can count malformed peer records.
+Record normalise(const Record& r, Versioning mode, NormaliseReport* report = nullptr);
+
 // True if `replica` lacks something `merged` has: the replica needs repair.
 bool is_stale(const Record& replica, const Record& merged, Versioning mode);
 
 // vv: the context a client gets on read and sends back with its next write:
-// every dot and context in the record joined.
+// the record's C joined with every live dot and context.
 VersionVector causal_context(const Record& r);
 
 // vv: checks a client's write context against `issued`, the highest counter
-// each listed node can have issued. Returns a message naming the first entry
-// beyond its node's bound ("context names n1:99, but n1 has issued at most
-// 42"), or nullopt if the context is plausible. Nodes absent from `issued`
-// are not checked.
-std::optional<std::string> context_error(const VersionVector& context, const VersionVector& issued);
+// each listed node can have issued, and every other node's entry against
+// `others_bound` if given. Returns a message naming the first entry beyond
+// its bound ("context names n1:99, but n1 has issued at most 42"), or
+// nullopt if the context is plausible.
+std::optional<std::string> context_error(const VersionVector& context, const VersionVector& issued,
+                                         std::optional<std::uint64_t> others_bound = std::nullopt);
+
+// vv: the first counter a peer record names (dot, sibling context or C)
+// beyond `bound`, as a message naming it, or nullopt.
+std::optional<std::string> record_error(const Record& r, std::uint64_t bound);
 
 // lww: the greatest stamp in the record, if any.
 std::optional<Stamp> max_stamp(const Record& r);
 
-// Highest dot counter this node issued that appears in the record.
+// Highest counter of `node` the record names: its dots, sibling contexts and
+// C. The node's later dots must exceed it (DotCounter::observe), or a stored
+// context naming it would cover them; storage persists it per key so a
+// restart starts above it.
 std::uint64_t max_own_counter(const Record& r, const std::string& node);
 
 // Values a reader sees: the live (non-tombstone) siblings' values, sorted.
 std::vector<std::string> live_values(const Record& r);
 
-// Wire / disk form. from_json throws std::invalid_argument on a malformed record.
+// Wire / disk form: a JSON array of siblings when C is exactly the join of
+// the siblings' contexts (a single write; old databases: C is derived), else
+// {"siblings": [...], "context": {...}}. from_json throws
+// std::invalid_argument on a malformed record.
 nlohmann::json to_json(const Record& r);
 Record record_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const VersionVector& vv);
