@@ -47,14 +47,19 @@ Json make_ae_request(const AeRequest& r) {
 
 namespace {
 
+// Parsed text gives unsigned numbers; objects built in process may hold
+// signed ones.
+bool non_negative(const Json& v) {
+  return v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
+}
+
 [[noreturn]] void bad(const std::string& op, const std::string& what) {
   throw ProtocolError(errc::kBadRequest, op + ": " + what);
 }
 
 std::uint64_t need_uint(const Json& m, const char* field, std::uint64_t below, const std::string& op) {
   auto it = m.find(field);
-  if (it == m.end() || !it->is_number_unsigned())
-    bad(op, std::string("field '") + field + "' must be a non-negative integer");
+  if (it == m.end() || !non_negative(*it)) bad(op, std::string("field '") + field + "' must be a non-negative integer");
   const auto v = it->get<std::uint64_t>();
   if (v >= below) bad(op, std::string("field '") + field + "' is " + std::to_string(v) + ", must be below " + std::to_string(below));
   return v;
@@ -128,7 +133,7 @@ AeRequest parse_ae_request(const Json& m, const Limits& limits) {
       }
       const Json& a = need_array(m, field, kAeMaxNodes, op);
       for (const auto& v : a) {
-        if (!v.is_number_unsigned() || v.get<std::uint64_t>() >= width)
+        if (!non_negative(v) || v.get<std::uint64_t>() >= width)
           bad(op, std::string("'") + field + "' entries must be integers below " + std::to_string(width) + ", got " +
                       v.dump().substr(0, 40));
         r.nodes.push_back(v.get<std::uint64_t>());
