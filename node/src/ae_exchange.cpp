@@ -11,6 +11,13 @@ namespace faultline::node {
 
 using Json = nlohmann::json;
 
+bool expired_tombstone(const Record& r, std::int64_t cutoff_us) {
+  if (cutoff_us == 0 || r.empty()) return false;
+  for (const auto& s : r.siblings)
+    if (!s.tombstone() || s.stamp.wall >= cutoff_us) return false;
+  return true;
+}
+
 // ---- RangeTrees ----------------------------------------------------------
 
 void RangeTrees::add_range(std::uint64_t range) {
@@ -294,7 +301,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       for (const auto& item : records) {
         if (!item.is_array() || item.size() != 2 || !item[0].is_string())
           throw std::invalid_argument("a record is not [key, record]");
-        got.emplace_back(item[0].get<std::string>(), record_from_json(item[1]));
+        Record rec = record_from_json(item[1]);
+        if (expired_tombstone(rec, self->o_.expired_before_us)) continue;  // garbage: not copied
+        got.emplace_back(item[0].get<std::string>(), std::move(rec));
       }
       if (got.empty()) return self->fetch_next(end);
       struct Left {
@@ -326,7 +335,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     try {
       for (; i < repair_.size() && r.items.size() < o_.batch; ++i) {
         Record rec = store_.get(repair_[i]);
-        if (rec.empty()) continue;
+        if (rec.empty() || expired_tombstone(rec, o_.expired_before_us)) continue;
         auto it = remote_digest_.find(repair_[i]);
         if (it != remote_digest_.end() && it->second == version_digest(rec)) continue;  // the peer has it already
         r.items.emplace_back(repair_[i], std::move(rec));

@@ -120,7 +120,15 @@ struct ExchangeOptions {
   std::uint64_t range = 0;
   std::size_t max_keys = 1000; // repaired keys per exchange (rate limit)
   std::size_t batch = 256;     // keys per fetch / push message
+  // Tombstones stamped before this (µs) are past their grace: garbage that
+  // neither side copies to the other (0: none is). Without this, replicas
+  // purging at different moments would hand a purged tombstone back and
+  // forth, and one could overwrite a value it should have lost to.
+  std::int64_t expired_before_us = 0;
 };
+
+// True if `r` is all tombstones, every one stamped before `cutoff_us`.
+bool expired_tombstone(const Record& r, std::int64_t cutoff_us);
 
 // Runs one exchange; `done` is called exactly once.
 void run_exchange(RangeTrees& trees, AeStore& store, ExchangeOptions options, AeSend send,
