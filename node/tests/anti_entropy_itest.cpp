@@ -214,5 +214,44 @@ TEST(AntiEntropy, DeleteResurrectsUnderGcGrace) {
                     << c.call(victim, get_local("doomed")).dump() << ae_status(c, victim).dump();
 }
 
+TEST(AntiEntropy, NodeRefusesMalformedAeFramesAndKeepsServing) {
+  Cluster c(3, ae_cluster());
+  const Ring ring = c.ring();
+  // A range n1 replicates (N = 3 of 3 members: all of them).
+  Json root = {{"op", "peer.ae_root"}, {"proto", 1}, {"from", "n2"}, {"range", 5}, {"depth", 3},
+               {"root", "0000000000000000"}};
+  Json r = c.call(0, root);
+  ASSERT_TRUE(r.value("ok", false)) << r.dump();
+  EXPECT_EQ(r["root"].get<std::string>().size(), 16u);
+  auto refused = [&](Json m, const std::string& code, const std::string& words) {
+    Json reply = c.call(0, m);
+    EXPECT_FALSE(reply.value("ok", true)) << m.dump();
+    EXPECT_EQ(reply.value("error", ""), code) << reply.dump();
+    EXPECT_NE(reply.value("message", "").find(words), std::string::npos) << reply.dump();
+  };
+  Json m = root;
+  m["depth"] = 4;
+  refused(m, "bad_request", "tree depth 4 differs from this node's 3");
+  m = root;
+  m["range"] = static_cast<int>(ring.partitions());
+  refused(m, "bad_request", "does not replicate range 192");
+  m = root;
+  m["root"] = 12;
+  refused(m, "bad_request", "field 'root' must be 16 lowercase hex digits");
+  m = root;
+  m["op"] = "peer.ae_tree";
+  m["level"] = 0;
+  m["nodes"] = {1};
+  refused(m, "bad_request", "'nodes' entries must be integers below 1");
+  m = root;
+  m["op"] = "peer.ae_push";
+  m["items"] = Json::array({Json::array({"k", "not a record"})});
+  refused(m, "bad_request", "items[0]: record: expected an array of siblings");
+  // Still serving, and nothing was written by the refused push.
+  EXPECT_TRUE(c.call(0, {{"op", "ping"}}).value("ok", false));
+  EXPECT_FALSE(c.call(0, get_local("k")).value("found", true));
+  EXPECT_GT(c.call(0, {{"op", "status"}})["counters"]["bad_requests"].get<std::uint64_t>(), 0u);
+}
+
 }  // namespace
 }  // namespace faultline::node::testing
