@@ -214,6 +214,32 @@ TEST(AntiEntropy, DeleteResurrectsUnderGcGrace) {
                     << c.call(victim, get_local("doomed")).dump() << ae_status(c, victim).dump();
 }
 
+TEST(AntiEntropy, TreesAreRebuiltFromDiskAtStartUp) {
+  Cluster c(3, ae_cluster({{"fsync", "always"}}));
+  for (int i = 0; i < 200; ++i) {
+    Json all = {{"op", "put"}, {"key", "r" + std::to_string(i)}, {"value", "v"}, {"consistency", "ALL"}};
+    ASSERT_TRUE(c.call(0, all).value("ok", false));
+  }
+  ASSERT_TRUE(c.call(0, {{"op", "delete"}, {"key", "r0"}, {"consistency", "ALL"}}).value("ok", false));
+  Json root = {{"op", "peer.ae_root"}, {"proto", 1}, {"from", "n2"}, {"depth", 3}, {"root", "0000000000000000"}};
+  std::vector<std::string> roots;
+  for (int r = 0; r < 192; ++r) {
+    root["range"] = r;
+    roots.push_back(c.call(0, root)["root"].get<std::string>());
+  }
+  EXPECT_EQ(ae_status(c, 0)["keys"], 200);  // the tombstone counts: it is a version
+  c.kill9(0);
+  c.start(0);
+  c.wait_ready(0);
+  Json s = ae_status(c, 0);
+  EXPECT_EQ(s["keys"], 200);
+  EXPECT_EQ(s["tombstones"], 1);
+  for (int r = 0; r < 192; ++r) {
+    root["range"] = r;
+    EXPECT_EQ(c.call(0, root)["root"].get<std::string>(), roots[static_cast<std::size_t>(r)]) << "range " << r;
+  }
+}
+
 TEST(AntiEntropy, NodeRefusesMalformedAeFramesAndKeepsServing) {
   Cluster c(3, ae_cluster());
   const Ring ring = c.ring();
