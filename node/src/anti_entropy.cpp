@@ -50,7 +50,8 @@ class AntiEntropy::NodeStore final : public AeStore {
 };
 
 AntiEntropy::AntiEntropy(asio::io_context& io, const NodeConfig& config, const Ring& ring, Storage& storage,
-                         Replica& replica, PeerClient& peers, Membership& membership, EventLog& log)
+                         Replica& replica, PeerClient& peers, Membership& membership, EventLog& log,
+                         const std::atomic<bool>* paused)
     : io_(io),
       config_(config),
       ring_(ring),
@@ -62,7 +63,8 @@ AntiEntropy::AntiEntropy(asio::io_context& io, const NodeConfig& config, const R
       trees_(config.anti_entropy_depth),
       responder_(trees_, *store_, config.max_frame_bytes),
       strand_(asio::make_strand(io)),
-      timer_(strand_) {}
+      timer_(strand_),
+      paused_(paused) {}
 
 AntiEntropy::~AntiEntropy() = default;
 
@@ -110,7 +112,8 @@ void AntiEntropy::round() {
   if (stopped_) return;
   counters_.rounds.fetch_add(1, std::memory_order_relaxed);
   purge_tombstones();
-  if (!config_.anti_entropy) return schedule(std::chrono::milliseconds(config_.anti_entropy_interval_ms));
+  if (!config_.anti_entropy || (paused_ && paused_->load()))
+    return schedule(std::chrono::milliseconds(config_.anti_entropy_interval_ms));
   work_.clear();
   failed_.clear();
   for (auto r : trees_.ranges())
@@ -147,6 +150,7 @@ void AntiEntropy::purge_tombstones() {
 
 void AntiEntropy::next_exchange() {
   if (stopped_) return;
+  if (paused_ && paused_->load()) return round_done();
   while (next_ < work_.size() && (failed_.count(work_[next_].peer) || !membership_.usable(work_[next_].peer))) ++next_;
   if (next_ >= work_.size()) return round_done();
   const Pair pair = work_[next_++];

@@ -54,7 +54,7 @@ struct Node::Impl {
         replica(*storage, clock, log, counters),
         coordinator(CoordinatorDeps{io, config, ring, membership, peers, replica, *storage, clock, dots, log, counters}),
         replayer(io, config, *storage, membership, coordinator, log, counters),
-        anti_entropy(io, config, ring, *storage, replica, peers, membership, log),
+        anti_entropy(io, config, ring, *storage, replica, peers, membership, log, &zombie),
         server(io, config.listen_host, config.listen_port, limits,
                [this](Json m, Server::Reply reply) { dispatch(std::move(m), std::move(reply)); }, log, counters) {
     // A restarted node must never stamp below what it already stored, nor

@@ -66,8 +66,11 @@ struct AntiEntropyCounters {
 
 class AntiEntropy {
  public:
+  // While *paused (the node's zombie mode) no exchange starts: a node that
+  // answers no data request does not push data either.
   AntiEntropy(boost::asio::io_context& io, const NodeConfig& config, const Ring& ring, Storage& storage,
-              Replica& replica, PeerClient& peers, Membership& membership, EventLog& log);
+              Replica& replica, PeerClient& peers, Membership& membership, EventLog& log,
+              const std::atomic<bool>* paused = nullptr);
   ~AntiEntropy();
 
   // Hooks the storage's commit observer and rebuilds the trees from disk.
@@ -118,6 +121,7 @@ class AntiEntropy {
   std::size_t rotate_ = 0;
   std::set<std::string> failed_;  // peers that failed this round
   std::atomic<bool> stopped_{false};
+  const std::atomic<bool>* paused_;
 };
 
 }  // namespace faultline::node
