@@ -247,46 +247,60 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     });
   }
 
+  // Asks for the differing leaves' entries, leaves_per_message at a time
+  // (a reply stays far below the frame limit even with long keys), then
+  // compares them all.
   void compare_leaves(std::vector<std::uint64_t> leaves) {
     if (leaves.empty()) return finish();  // roots differed only transiently (a write landed meanwhile)
+    leaves_ = std::move(leaves);
+    next_leaves(0);
+  }
+
+  void next_leaves(std::size_t from) {
+    if (from >= leaves_.size()) return diff_leaves();
     AeRequest r = base(AeOp::kLeaves);
-    r.nodes = std::move(leaves);
-    call(r, [self = shared_from_this(), leaves = r.nodes](const Json& reply) {
+    const std::size_t end = std::min(leaves_.size(), from + std::max<std::size_t>(1, o_.leaves_per_message));
+    r.nodes.assign(leaves_.begin() + static_cast<std::ptrdiff_t>(from), leaves_.begin() + static_cast<std::ptrdiff_t>(end));
+    call(r, [self = shared_from_this(), end](const Json& reply) {
       const Json& entries = reply.at("entries");
       if (!entries.is_array()) throw std::invalid_argument("'entries' is not an array");
-      std::map<std::string, std::uint64_t> remote;
       for (const auto& e : entries) {
         if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_string())
           throw std::invalid_argument("an entry is not [key, digest]");
         auto d = parse_hash64(e[1].get<std::string>());
         if (!d) throw std::invalid_argument("an entry's digest is not 16 hex digits");
-        remote[e[0].get<std::string>()] = *d;
+        self->remote_entries_[e[0].get<std::string>()] = *d;
       }
-      std::map<std::string, std::uint64_t> local;
-      self->trees_.with(self->o_.range, [&](MerkleTree& t) {
-        for (auto leaf : leaves)
-          for (auto& [k, d] : t.leaf_entries(leaf)) local[k] = d;
-        return 0;
-      });
-      // Keys that differ, in key order, up to the budget.
-      std::set<std::string> keys;
-      for (const auto& [k, d] : remote) {
-        auto it = local.find(k);
-        if (it == local.end() || it->second != d) keys.insert(k);
-      }
-      for (const auto& [k, d] : local)
-        if (!remote.count(k)) keys.insert(k);
-      for (const auto& k : keys) {
-        if (self->repair_.size() >= self->o_.max_keys) break;
-        auto it = remote.find(k);
-        self->repair_.push_back(k);
-        if (it != remote.end()) self->remote_digest_[k] = it->second;
-      }
-      self->result_.differing_keys = self->repair_.size();
-      for (const auto& k : self->repair_)
-        if (self->remote_digest_.count(k)) self->to_fetch_.push_back(k);
-      self->fetch_next(0);
+      self->next_leaves(end);
     });
+  }
+
+  void diff_leaves() {
+    const auto& remote = remote_entries_;
+    std::map<std::string, std::uint64_t> local;
+    trees_.with(o_.range, [&](MerkleTree& t) {
+      for (auto leaf : leaves_)
+        for (auto& [k, d] : t.leaf_entries(leaf)) local[k] = d;
+      return 0;
+    });
+    // Keys that differ, in key order, up to the budget.
+    std::set<std::string> keys;
+    for (const auto& [k, d] : remote) {
+      auto it = local.find(k);
+      if (it == local.end() || it->second != d) keys.insert(k);
+    }
+    for (const auto& [k, d] : local)
+      if (!remote.count(k)) keys.insert(k);
+    for (const auto& k : keys) {
+      if (repair_.size() >= o_.max_keys) break;
+      auto it = remote.find(k);
+      repair_.push_back(k);
+      if (it != remote.end()) remote_digest_[k] = it->second;
+    }
+    result_.differing_keys = repair_.size();
+    for (const auto& k : repair_)
+      if (remote_digest_.count(k)) to_fetch_.push_back(k);
+    fetch_next(0);
   }
 
   void fetch_next(std::size_t from) {
@@ -332,12 +346,14 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void push_next(std::size_t from) {
     AeRequest r = base(AeOp::kPush);
     std::size_t i = from;
+    std::size_t bytes = 0;
     try {
-      for (; i < repair_.size() && r.items.size() < o_.batch; ++i) {
+      for (; i < repair_.size() && r.items.size() < o_.batch && (r.items.empty() || bytes < o_.max_message_bytes); ++i) {
         Record rec = store_.get(repair_[i]);
         if (rec.empty() || expired_tombstone(rec, o_.expired_before_us)) continue;
         auto it = remote_digest_.find(repair_[i]);
         if (it != remote_digest_.end() && it->second == version_digest(rec)) continue;  // the peer has it already
+        bytes += repair_[i].size() + to_json(rec).dump().size();
         r.items.emplace_back(repair_[i], std::move(rec));
       }
     } catch (const std::exception& e) {
@@ -369,6 +385,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::function<void(ExchangeResult)> done_;
   ExchangeResult result_;
   bool finished_ = false;
+  std::vector<std::uint64_t> leaves_;             // differing leaves
+  std::map<std::string, std::uint64_t> remote_entries_;  // the peer's entries of those leaves
   std::vector<std::string> repair_;               // keys to bring together, in key order
   std::map<std::string, std::uint64_t> remote_digest_;  // the peer's digest of those it has
   std::vector<std::string> to_fetch_;

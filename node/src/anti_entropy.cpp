@@ -159,6 +159,7 @@ void AntiEntropy::next_exchange() {
   o.self = config_.node_id;
   o.range = pair.range;
   o.max_keys = static_cast<std::size_t>(config_.anti_entropy_keys_per_sec);
+  o.max_message_bytes = config_.max_frame_bytes / 4;
   if (config_.tombstone_grace_ms > 0) o.expired_before_us = now_us() - config_.tombstone_grace_ms * 1000;
   AeSend send = [this, peer = pair.peer](Json request, std::function<void(std::optional<std::string>, Json)> cb) {
     peers_.call(peer, std::move(request), std::chrono::milliseconds(config_.request_timeout_ms),

@@ -253,6 +253,43 @@ TEST(AeExchange, BudgetLimitsKeysPerExchange) {
   EXPECT_EQ(p.b.records().size(), 100u);
 }
 
+TEST(AeExchange, LeavesAndPushesAreSplitIntoBoundedMessages) {
+  Pair p(3);
+  const std::string big(3000, 'x');
+  std::set<std::uint64_t> leaves;
+  for (int i = 0; i < 300; ++i) {
+    p.a.put("k" + std::to_string(i), lww(big, 5));
+    leaves.insert(p.ta.with(0, [&](MerkleTree& t) { return t.leaf_of("k" + std::to_string(i)); }));
+  }
+  ExchangeOptions o;
+  o.self = "a";
+  o.leaves_per_message = 16;
+  o.max_message_bytes = 64 * 1024;
+  std::map<std::string, int> sent;
+  std::size_t largest_push = 0;
+  AeSend inner = loopback_send(p.responder);
+  AeSend counting = [&](Json m, std::function<void(std::optional<std::string>, Json)> cb) {
+    const std::string op = m["op"];
+    ++sent[op];
+    if (op == "peer.ae_leaves") {
+      EXPECT_LE(m["leaves"].size(), 16u);
+    }
+    if (op == "peer.ae_push") {
+      largest_push = std::max(largest_push, m.dump().size());
+    }
+    inner(std::move(m), std::move(cb));
+  };
+  ExchangeResult res;
+  run_exchange(p.ta, p.a, o, counting, [&](ExchangeResult r) { res = r; });
+  ASSERT_FALSE(res.error) << *res.error;
+  EXPECT_EQ(res.differing_keys, 300u);
+  EXPECT_EQ(res.pushed, 300u);
+  EXPECT_EQ(p.a.records(), p.b.records());
+  EXPECT_EQ(static_cast<std::size_t>(sent["peer.ae_leaves"]), (leaves.size() + 15) / 16);
+  EXPECT_GE(sent["peer.ae_push"], 300 * 3000 / (64 * 1024));
+  EXPECT_LT(largest_push, 64u * 1024 + 4000);  // the bound plus at most one record
+}
+
 TEST(AeExchange, ResponderRefusesAnotherDepthOrAnUnknownRange) {
   RangeTrees ta(3), tb(2);
   MemoryAeStore a(ta, 0), b(tb, 0);

@@ -120,6 +120,8 @@ struct ExchangeOptions {
   std::uint64_t range = 0;
   std::size_t max_keys = 1000; // repaired keys per exchange (rate limit)
   std::size_t batch = 256;     // keys per fetch / push message
+  std::size_t leaves_per_message = 512;         // leaves per peer.ae_leaves (bounds its reply)
+  std::size_t max_message_bytes = 1u << 20;     // records per push stop here (at least one is sent)
   // Tombstones stamped before this (µs) are past their grace: garbage that
   // neither side copies to the other (0: none is). Without this, replicas
   // purging at different moments would hand a purged tombstone back and
