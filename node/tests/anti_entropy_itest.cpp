@@ -145,15 +145,11 @@ TEST(AntiEntropy, OffThePausedReplicaStaysBehind) {
   EXPECT_EQ(held_by(c, victim, kKeys, kKeys - 2000), 0);
 }
 
-// A key written to all three, then deleted at QUORUM while one replica is
-// paused: the paused one still holds the old value when it resumes.
-void delete_while_paused(Cluster& c, int victim) {
-  Json all = {{"op", "put"}, {"key", "doomed"}, {"value", "old"}, {"consistency", "ALL"}};
-  ASSERT_TRUE(c.call(0, all).value("ok", false));
+// Pauses `victim` and waits until node 0 has given up on it, so nothing
+// written through node 0 from then on waits in the victim's socket buffer
+// (it would be applied the moment the victim resumes, without any repair).
+void pause_until_given_up(Cluster& c, int victim) {
   c.pause(victim);
-  // The coordinator must have given up on the paused replica before the
-  // delete: a delete sent to it would wait in its socket buffer and be
-  // applied the moment it resumes, without any anti-entropy.
   ASSERT_TRUE(c.call(0, put("poke", "x")).value("ok", false));
   auto victim_dead = [&] {
     const Json status = c.call(0, {{"op", "status"}});
@@ -164,8 +160,39 @@ void delete_while_paused(Cluster& c, int victim) {
   for (auto until = Clock::now() + std::chrono::seconds(5); Clock::now() < until && !victim_dead();)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_TRUE(victim_dead()) << c.call(0, {{"op", "status"}})["members"].dump();
+}
+
+// A key written to all three, then deleted at QUORUM while one replica is
+// paused: the paused one still holds the old value when it resumes.
+void delete_while_paused(Cluster& c, int victim) {
+  Json all = {{"op", "put"}, {"key", "doomed"}, {"value", "old"}, {"consistency", "ALL"}};
+  ASSERT_TRUE(c.call(0, all).value("ok", false));
+  pause_until_given_up(c, victim);
   Json r = c.call(0, del("doomed"));
   ASSERT_TRUE(r.value("ok", false)) << r.dump();
+}
+
+TEST(AntiEntropy, RepairRateIsLimitedByTheKnob) {
+  // 200 keys/s per node: the victim and both peers repair it, so at most
+  // ~600 keys/s plus one exchange's budget (200) per node up front.
+  Cluster c(3, ae_cluster({{"anti_entropy_keys_per_sec", 200}}));
+  const int victim = 2, n = 3000;
+  pause_until_given_up(c, victim);
+  ASSERT_EQ(write_keys(c, 0, n), n);
+  c.resume(victim);
+  const auto resumed = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const auto after_2s = ae_status(c, victim)["keys"].get<std::uint64_t>();
+  EXPECT_LT(after_2s, 2u + 600u * 2 + 3u * 200 + 100u) << "repair ran faster than the rate limit";
+  EXPECT_GT(after_2s, 2u) << "no repair at all";  // "poke" and more
+  std::uint64_t keys = after_2s;
+  while (Clock::now() - resumed < std::chrono::seconds(15) && keys < static_cast<std::uint64_t>(n) + 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    keys = ae_status(c, victim)["keys"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(keys, static_cast<std::uint64_t>(n) + 1);  // + "poke"
+  std::cerr << "rate-limited repair: " << after_2s << " keys after 2 s, all " << n << " after "
+            << std::chrono::duration<double>(Clock::now() - resumed).count() << " s\n";
 }
 
 TEST(AntiEntropy, DeleteSurvivesUnderTheNormalGrace) {
