@@ -5,7 +5,9 @@
 //   owner, record) -> what Replica::handle does with the record without
 //   storage: the HLC update from its stamps, the merge with what is stored,
 //   and the disk round trip (to_json().dump() then Json::parse and
-//   record_from_json, as sqlite_storage.cpp does).
+//   record_from_json, as sqlite_storage.cpp does). Anti-entropy messages
+//   (peer.ae_*, ae_wire.h) must parse within their bounds and survive
+//   encode + parse unchanged.
 // The same body is also read as a peer's reply to peer.read, as the
 // coordinator reads it (record_from_json(reply.at("record"))).
 //
@@ -19,6 +21,7 @@
 #include <string_view>
 
 #include "faultline/node/hlc.h"
+#include "faultline/node/merkle_tree.h"
 #include "faultline/node/protocol.h"
 #include "faultline/node/version.h"
 #include "fuzz_checks.h"
@@ -114,6 +117,31 @@ void check_peer_request(const Json& message, const PeerRequest& req) {
   if (req.op == PeerOp::kRead) check_reply_encodes(Json{{"id", req.id}, {"ok", true}, {"record", to_json(req.record)}});
 }
 
+// An anti-entropy request that parsed must be within its bounds and encode
+// back (make_ae_request) to a message that parses to the same request.
+void check_ae_request(const Json& message, const AeRequest& req) {
+  FUZZ_CHECK(message.at("proto") == kPeerProtocolVersion, "ae request of another version accepted");
+  FUZZ_CHECK(req.depth >= 1 && req.depth <= MerkleTree::kMaxDepth, "accepted a bad tree depth");
+  FUZZ_CHECK(req.nodes.size() <= kAeMaxNodes && req.keys.size() <= kAeMaxKeys && req.items.size() <= kAeMaxKeys,
+             "accepted an oversize ae message");
+  const std::uint64_t width = MerkleTree::width(req.op == AeOp::kTree ? req.level : req.depth);
+  for (auto n : req.nodes) FUZZ_CHECK(n < width, "accepted a tree node out of range");
+  for (const auto& k : req.keys) FUZZ_CHECK(!k.empty() && k.size() <= kLimits.max_key_bytes, "accepted a bad key");
+  for (const auto& [k, r] : req.items) {
+    FUZZ_CHECK(!k.empty() && k.size() <= kLimits.max_key_bytes, "accepted a bad key");
+    check_record_handling(r);
+  }
+  AeRequest again;
+  try {
+    again = parse_ae_request(parse_frame_body(make_ae_request(req).dump()), kLimits);
+  } catch (const std::exception& e) {
+    FUZZ_CHECK(false, e.what());  // what we encode we must accept
+  }
+  FUZZ_CHECK(again.op == req.op && again.range == req.range && again.depth == req.depth && again.root == req.root &&
+                 again.nodes == req.nodes && again.keys == req.keys && again.items == req.items,
+             "ae request does not survive encode + parse");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -129,6 +157,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     Request parsed = parse_request(message, kLimits);
     if (auto* peer = std::get_if<PeerRequest>(&parsed)) check_peer_request(message, *peer);
+    if (auto* ae = std::get_if<AeRequest>(&parsed)) check_ae_request(message, *ae);
   } catch (const ProtocolError& e) {
     check_error_reply(id, e);
     if (is_peer_message(message)) {

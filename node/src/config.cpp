@@ -71,8 +71,17 @@ NodeConfig apply_preset(std::string_view name) {
   }
   if (name == "no-repair") { c.read_repair = ReadRepair::kNone; return c; }
   if (name == "fsync-never") { c.fsync = FsyncPolicy::kNever; return c; }
-  if (name == "no-hints") { c.hinted_handoff = false; return c; }
-  throw ConfigError("unknown preset '" + std::string(name) + "' (known: safe, r1w1, sloppy, lww-wall, no-repair, fsync-never, no-hints)");
+  // No background repair but read repair: hints and anti-entropy are the
+  // one thing weakened here (either alone would heal the divergence).
+  if (name == "no-hints") {
+    c.hinted_handoff = false;
+    c.anti_entropy = false;
+    return c;
+  }
+  // Tombstones purged before anti-entropy can carry them to every replica.
+  if (name == "gc-grace") { c.tombstone_grace_ms = 1000; return c; }
+  throw ConfigError("unknown preset '" + std::string(name) +
+                    "' (known: safe, r1w1, sloppy, lww-wall, no-repair, fsync-never, no-hints, gc-grace)");
 }
 
 template <typename E>
@@ -187,6 +196,11 @@ void apply_key(NodeConfig& c, const std::string& key, const Json& v, std::option
   else if (key == "hint_window_ms") c.hint_window_ms = get_int(v, key, 1, kMaxMs);
   else if (key == "hint_replay_per_sec") c.hint_replay_per_sec = static_cast<int>(get_int(v, key, 1, 1000000));
   else if (key == "hint_replay_interval_ms") c.hint_replay_interval_ms = static_cast<int>(get_int(v, key, 1, 600000));
+  else if (key == "anti_entropy") c.anti_entropy = get_bool(v, key);
+  else if (key == "anti_entropy_interval_ms") c.anti_entropy_interval_ms = static_cast<int>(get_int(v, key, 10, 3600000));
+  else if (key == "anti_entropy_keys_per_sec") c.anti_entropy_keys_per_sec = static_cast<int>(get_int(v, key, 1, 10000000));
+  else if (key == "anti_entropy_depth") c.anti_entropy_depth = static_cast<int>(get_int(v, key, 1, 6));
+  else if (key == "tombstone_grace_ms") c.tombstone_grace_ms = get_int(v, key, 0, 365LL * 24 * 3600 * 1000);
   else if (key == "fsync")
     c.fsync = parse_enum<FsyncPolicy>(
         v, key, {{"always", FsyncPolicy::kAlways}, {"periodic", FsyncPolicy::kPeriodic}, {"never", FsyncPolicy::kNever}});
@@ -209,7 +223,7 @@ void apply_key(NodeConfig& c, const std::string& key, const Json& v, std::option
 
 const std::vector<std::string>& preset_names() {
   static const std::vector<std::string> kNames = {"safe",      "r1w1",        "sloppy",  "lww-wall",
-                                                  "no-repair", "fsync-never", "no-hints"};
+                                                  "no-repair", "fsync-never", "no-hints", "gc-grace"};
   return kNames;
 }
 
@@ -289,6 +303,11 @@ void validate(NodeConfig& c) {
     throw ConfigError("suspect_after_ms must be below dead_after_ms");
   if (c.central_monitor.empty()) c.central_monitor = c.members.front().id;
   if (!ids.count(c.central_monitor)) throw ConfigError("central_monitor '" + c.central_monitor + "' is not in members");
+  if (c.tombstone_grace_ms > 0 && c.tombstone_grace_ms <= c.anti_entropy_interval_ms && c.preset != "gc-grace")
+    throw ConfigError("tombstone_grace_ms (" + std::to_string(c.tombstone_grace_ms) +
+                      ") must exceed anti_entropy_interval_ms (" + std::to_string(c.anti_entropy_interval_ms) +
+                      "): a replica that missed a delete would hand the old value back after the purge "
+                      "(only preset gc-grace allows this, on purpose); 0 never purges");
   if (c.max_key_bytes + c.max_value_bytes + 4096 > c.max_frame_bytes)
     throw ConfigError("max_frame_bytes must exceed max_key_bytes + max_value_bytes + 4096");
 }
@@ -325,6 +344,11 @@ Json NodeConfig::to_json() const {
               {"hint_window_ms", hint_window_ms},
               {"hint_replay_per_sec", hint_replay_per_sec},
               {"hint_replay_interval_ms", hint_replay_interval_ms},
+              {"anti_entropy", anti_entropy},
+              {"anti_entropy_interval_ms", anti_entropy_interval_ms},
+              {"anti_entropy_keys_per_sec", anti_entropy_keys_per_sec},
+              {"anti_entropy_depth", anti_entropy_depth},
+              {"tombstone_grace_ms", tombstone_grace_ms},
               {"fsync", to_string(fsync)},
               {"fsync_period_ms", fsync_period_ms},
               {"group_commit_max", group_commit_max},
@@ -356,7 +380,7 @@ std::optional<NodeConfig> parse_command_line(int argc, const char* const* argv, 
   auto bool_opt = [&](const std::string& key, const std::string& help) {
     app.add_option("--" + key, bools[key], help);
   };
-  str_opt("preset", "safe | r1w1 | sloppy | lww-wall | no-repair | fsync-never | no-hints (see node/PRESETS.md)");
+  str_opt("preset", "safe | r1w1 | sloppy | lww-wall | no-repair | fsync-never | no-hints | gc-grace (see node/PRESETS.md)");
   str_opt("node_id", "this node's id (must be in the member list)");
   str_opt("listen", "host:port to listen on (default: this member's address)");
   str_opt("data_dir", "directory for the SQLite database and the log");
@@ -385,6 +409,11 @@ std::optional<NodeConfig> parse_command_line(int argc, const char* const* argv, 
   int_opt("hint_window_ms", "no hints for owners down longer; older hints are dropped");
   int_opt("hint_replay_per_sec", "hint replay rate limit");
   int_opt("hint_replay_interval_ms", "how often hints are retried");
+  bool_opt("anti_entropy", "Merkle-tree anti-entropy between replicas (true/false)");
+  int_opt("anti_entropy_interval_ms", "pause between anti-entropy rounds");
+  int_opt("anti_entropy_keys_per_sec", "anti-entropy repair rate limit (keys per second)");
+  int_opt("anti_entropy_depth", "Merkle tree depth (16^depth leaves per range)");
+  int_opt("tombstone_grace_ms", "purge tombstones older than this (0: never; > anti_entropy_interval_ms)");
   str_opt("fsync", "always | periodic | never");
   int_opt("fsync_period_ms", "fsync period for periodic");
   int_opt("group_commit_max", "writes sharing one commit");

@@ -7,6 +7,7 @@
 
 #include <boost/asio.hpp>
 
+#include "faultline/node/anti_entropy.h"
 #include "faultline/node/coordinator.h"
 #include "faultline/node/hint_replayer.h"
 #include "faultline/node/server.h"
@@ -53,12 +54,15 @@ struct Node::Impl {
         replica(*storage, clock, dots, config, log, counters),
         coordinator(CoordinatorDeps{io, config, ring, membership, peers, replica, *storage, clock, dots, log, counters}),
         replayer(io, config, *storage, membership, coordinator, log, counters),
+        anti_entropy(io, config, ring, *storage, replica, peers, membership, log, &zombie),
         server(io, config.listen_host, config.listen_port, limits,
                [this](Json m, Server::Reply reply) { dispatch(std::move(m), std::move(reply)); }, log, counters) {
     // A restarted node must never stamp below what it already stored, nor
     // reissue a dot: seed the clocks from disk.
     clock.update({storage->max_stamp_wall(), 0});
     dots.observe(storage->max_own_counter());
+    // Trees follow every commit from here on, starting from what is on disk.
+    anti_entropy.attach();
     membership.subscribe([this](const std::string& id, Liveness now) {
       log.info("member_state", {{"member", id}, {"state", to_string(now)}});
       if (now == Liveness::kAlive) replayer.kick();
@@ -81,6 +85,11 @@ struct Node::Impl {
         return;
       }
       Request parsed = parse_request(m, limits);
+      if (auto* ae = std::get_if<AeRequest>(&parsed)) {
+        if (zombie.load()) return;  // a zombie answers no data request
+        anti_entropy.handle(*ae, [reply](Json r) { reply(std::move(r), false); });
+        return;
+      }
       if (auto* peer = std::get_if<PeerRequest>(&parsed)) {
         // Zombie: liveness probes are answered, data is not (the reply is
         // dropped and the caller times out), like a node whose disk hangs.
@@ -151,6 +160,7 @@ struct Node::Impl {
             {"members", members},
             {"hints", {{"pending", total}, {"by_owner", hints}}},
             {"counters", counters.to_json()},
+            {"anti_entropy", anti_entropy.status()},
             {"storage", {{"writes", st.writes}, {"commits", st.commits}}},
             {"config", config.to_json()}};
   }
@@ -173,6 +183,7 @@ struct Node::Impl {
   Replica replica;
   Coordinator coordinator;
   HintReplayer replayer;
+  AntiEntropy anti_entropy;
   Server server;
 };
 
@@ -196,6 +207,7 @@ void Node::run(bool handle_signals) {
   im.server.start();
   im.membership.start();
   im.replayer.start();
+  im.anti_entropy.start();
   im.log.info("node_started", {{"port", port()}, {"config", im.config.to_json()}});
   im.log.flush();
   std::vector<std::thread> threads;
@@ -209,6 +221,7 @@ void Node::run(bool handle_signals) {
 void Node::stop() {
   auto& im = *impl_;
   im.replayer.stop();
+  im.anti_entropy.stop();
   im.membership.stop();
   im.server.stop();
   im.peers.close_all();

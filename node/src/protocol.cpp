@@ -201,6 +201,7 @@ PeerRequest parse_peer_request(const Json& m, const Limits& limits) {
 }
 
 Request parse_request(const Json& m, const Limits& limits) {
+  if (is_ae_message(m)) return parse_ae_request(m, limits);
   if (is_peer_message(m)) return parse_peer_request(m, limits);
   return parse_client_request(m, limits);
 }

@@ -90,11 +90,19 @@ Ring::Ring(std::vector<std::string> member_ids, int vnodes) : members_(std::move
   }
 }
 
+std::size_t Ring::partition_of(std::string_view key) const {
+  return static_cast<std::size_t>((static_cast<U128>(ring_hash(key)) * owners_.size()) >> 64);
+}
+
 std::vector<std::string> Ring::preference_list(std::string_view key) const {
+  if (owners_.empty()) return {};
+  return partition_preference(partition_of(key));
+}
+
+std::vector<std::string> Ring::partition_preference(std::size_t p) const {
   std::vector<std::string> out;
   if (owners_.empty()) return out;
   const std::size_t q = owners_.size();
-  const auto p = static_cast<std::size_t>((static_cast<U128>(ring_hash(key)) * q) >> 64);
   std::vector<bool> seen(members_.size(), false);
   for (std::size_t step = 0; step < q && out.size() < members_.size(); ++step) {
     const auto owner = owners_[(p + step) % q];
@@ -104,6 +112,12 @@ std::vector<std::string> Ring::preference_list(std::string_view key) const {
     }
   }
   return out;
+}
+
+std::vector<std::string> Ring::partition_replicas(std::size_t p, int n) const {
+  auto list = partition_preference(p);
+  if (static_cast<int>(list.size()) > n) list.resize(static_cast<std::size_t>(n));
+  return list;
 }
 
 std::vector<std::string> Ring::replicas(std::string_view key, int n) const {

@@ -44,7 +44,12 @@ struct DeleteJob {
   std::vector<std::int64_t> ids;
   Storage::Done done;
 };
-using Job = std::variant<ApplyJob, HintJob, DeleteJob>;
+struct PurgeJob {
+  std::vector<std::string> keys;
+  std::int64_t cutoff_wall_us = 0;
+  Storage::PurgeDone done;
+};
+using Job = std::variant<ApplyJob, HintJob, DeleteJob, PurgeJob>;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS kv (
@@ -109,6 +114,26 @@ class SqliteStorage final : public Storage {
   }
   void delete_hints(std::vector<std::int64_t> ids, Done done) override {
     enqueue(DeleteJob{std::move(ids), std::move(done)});
+  }
+
+  void set_commit_observer(CommitObserver observer) override {
+    std::lock_guard lock(mu_);
+    observer_ = std::move(observer);
+  }
+
+  void for_each_record(const std::function<void(const std::string&, const Record&)>& fn) override {
+    ReaderLease r(*this);
+    try {
+      SQLite::Statement q(r->db, "SELECT key, record FROM kv ORDER BY key");
+      while (q.executeStep()) fn(q.getColumn(0).getString(), record_from_json(Json::parse(q.getColumn(1).getString())));
+    } catch (const SQLite::Exception& e) {
+      r.discard();
+      throw StorageError(std::string("scan failed: ") + e.what());
+    }
+  }
+
+  void purge_tombstones(std::vector<std::string> keys, std::int64_t cutoff_wall_us, PurgeDone done) override {
+    enqueue(PurgeJob{std::move(keys), cutoff_wall_us, std::move(done)});
   }
 
   Record get(const std::string& key) override {
@@ -296,6 +321,7 @@ class SqliteStorage final : public Storage {
                              "stamp_wall = excluded.stamp_wall, own_counter = excluded.own_counter");
     SQLite::Statement add_hint(*wdb_, "INSERT INTO hints(owner, key, record, created_ms) VALUES (?, ?, ?, ?)");
     SQLite::Statement del_hint(*wdb_, "DELETE FROM hints WHERE id = ?");
+    SQLite::Statement del_kv(*wdb_, "DELETE FROM kv WHERE key = ?");
     for (;;) {
       std::vector<Job> batch;
       {
@@ -313,29 +339,43 @@ class SqliteStorage final : public Storage {
       // commit) the read connections see.
       std::unordered_map<std::string, std::size_t> in_batch;
       std::vector<std::pair<std::string, Record>> written;
+      std::vector<bool> changed;  // parallel to written: the stored record differs from before the batch
+      std::vector<std::vector<std::string>> purged(batch.size());
       std::int64_t hint_delta = 0;
       std::optional<std::string> error;
       try {
         SQLite::Transaction tx(*wdb_);
+        // The key's record as of this point of the batch: a key written
+        // twice in one batch must merge into the first write, which neither
+        // the cache nor (before commit) the read connections see.
+        auto current = [&](const std::string& key) {
+          Record old;
+          if (auto b = in_batch.find(key); b != in_batch.end()) {
+            old = written[b->second].second;
+          } else if (auto hit = cache_.find(key)) {
+            old = *hit;
+          } else {
+            select.bind(1, key);
+            if (select.executeStep()) old = record_from_json(Json::parse(select.getColumn(0).getString()));
+            select.reset();
+          }
+          return old;
+        };
+        auto note_written = [&](const std::string& key, const Record& now, bool differs) {
+          if (auto b = in_batch.find(key); b != in_batch.end()) {
+            written[b->second].second = now;
+            if (differs) changed[b->second] = true;
+          } else {
+            in_batch.emplace(key, written.size());
+            written.emplace_back(key, now);
+            changed.push_back(differs);
+          }
+        };
         for (std::size_t i = 0; i < batch.size(); ++i) {
           if (auto* a = std::get_if<ApplyJob>(&batch[i])) {
-            Record old;
-            if (auto b = in_batch.find(a->key); b != in_batch.end()) {
-              old = written[b->second].second;
-            } else if (auto hit = cache_.find(a->key)) {
-              old = *hit;
-            } else {
-              select.bind(1, a->key);
-              if (select.executeStep()) old = record_from_json(Json::parse(select.getColumn(0).getString()));
-              select.reset();
-            }
+            Record old = current(a->key);
             merged[i] = merge(old, a->incoming, opts_.versioning);
-            if (auto b = in_batch.find(a->key); b != in_batch.end())
-              written[b->second].second = merged[i];
-            else {
-              in_batch.emplace(a->key, written.size());
-              written.emplace_back(a->key, merged[i]);
-            }
+            note_written(a->key, merged[i], merged[i] != old);
             if (merged[i] != old) {
               upsert.bind(1, a->key);
               upsert.bind(2, to_json(merged[i]).dump());
@@ -352,6 +392,16 @@ class SqliteStorage final : public Storage {
             add_hint.exec();
             add_hint.reset();
             ++hint_delta;
+          } else if (auto* pj = std::get_if<PurgeJob>(&batch[i])) {
+            for (const auto& key : pj->keys) {
+              const Record old = current(key);
+              if (!all_tombstones(old) || max_stamp(old).value_or(Stamp{}).wall >= pj->cutoff_wall_us) continue;
+              del_kv.bind(1, key);
+              del_kv.exec();
+              del_kv.reset();
+              note_written(key, Record{}, true);
+              purged[i].push_back(key);
+            }
           } else if (auto* d = std::get_if<DeleteJob>(&batch[i])) {
             for (auto id : d->ids) {
               del_hint.bind(1, id);
@@ -369,9 +419,20 @@ class SqliteStorage final : public Storage {
         upsert.reset();
         add_hint.reset();
         del_hint.reset();
+        del_kv.reset();
         select.clearBindings();
       }
       if (!error) {
+        // The observer (anti-entropy's trees) sees a commit before it is
+        // acknowledged, so a tree never lags an acked write.
+        CommitObserver observer;
+        {
+          std::lock_guard lock(mu_);
+          observer = observer_;
+        }
+        if (observer)
+          for (std::size_t w = 0; w < written.size(); ++w)
+            if (changed[w]) observer(written[w].first, written[w].second);
         // Before any acknowledgement below, so an acked write is what a
         // cached read returns.
         cache_.commit(written);
@@ -385,6 +446,8 @@ class SqliteStorage final : public Storage {
               using T = std::decay_t<decltype(job)>;
               if constexpr (std::is_same_v<T, ApplyJob>) {
                 if (job.done) job.done(error, error ? Record{} : std::move(merged[i]));
+              } else if constexpr (std::is_same_v<T, PurgeJob>) {
+                if (job.done) job.done(error, error ? std::vector<std::string>{} : std::move(purged[i]));
               } else {
                 if (job.done) job.done(error);
               }
@@ -427,6 +490,7 @@ class SqliteStorage final : public Storage {
   std::condition_variable sync_cv_;  // wakes the periodic syncer (at shutdown)
   std::deque<Job> queue_;
   bool stopping_ = false;
+  CommitObserver observer_;  // guarded by mu_
   std::thread writer_, syncer_;
 
   std::atomic<std::uint64_t> writes_{0}, commits_{0};
@@ -437,6 +501,13 @@ class SqliteStorage final : public Storage {
 
 std::unique_ptr<Storage> Storage::open(const StorageOptions& options) {
   return std::make_unique<SqliteStorage>(options);
+}
+
+bool all_tombstones(const Record& r) {
+  if (r.empty()) return false;
+  for (const auto& s : r.siblings)
+    if (!s.tombstone()) return false;
+  return true;
 }
 
 Record Storage::apply_sync(const std::string& key, const Record& incoming) {

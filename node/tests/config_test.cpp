@@ -200,5 +200,43 @@ TEST(Config, MembershipModesAndTheirChecks) {
   expect_error(j, "suspect_after_ms must be below dead_after_ms");
 }
 
+TEST(Config, TombstoneGraceMustExceedTheAntiEntropyInterval) {
+  Json j = three_members();
+  NodeConfig safe = config_from_json(j);
+  validate(safe);
+  EXPECT_TRUE(safe.anti_entropy);  // safe repairs in the background
+  EXPECT_EQ(safe.anti_entropy_interval_ms, 15000);
+  EXPECT_GT(safe.tombstone_grace_ms, safe.anti_entropy_interval_ms);
+
+  j["anti_entropy_interval_ms"] = 1000;
+  j["tombstone_grace_ms"] = 500;
+  NodeConfig c = config_from_json(j);
+  try {
+    validate(c);
+    ADD_FAILURE() << "a grace shorter than the interval was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("tombstone_grace_ms (500) must exceed anti_entropy_interval_ms (1000)"),
+              std::string::npos)
+        << e.what();
+  }
+  j["tombstone_grace_ms"] = 0;  // never purge: fine
+  c = config_from_json(j);
+  EXPECT_NO_THROW(validate(c));
+  // gc-grace sets it too short on purpose.
+  j["preset"] = "gc-grace";
+  j.erase("tombstone_grace_ms");
+  j.erase("anti_entropy_interval_ms");
+  c = config_from_json(j);
+  EXPECT_NO_THROW(validate(c));
+  EXPECT_LT(c.tombstone_grace_ms, c.anti_entropy_interval_ms);
+  // no-hints turns off both background repairs; its anomaly needs both off.
+  j["preset"] = "no-hints";
+  c = config_from_json(j);
+  EXPECT_FALSE(c.hinted_handoff);
+  EXPECT_FALSE(c.anti_entropy);
+  j["anti_entropy_depth"] = 7;
+  EXPECT_THROW(config_from_json(j), ConfigError);
+}
+
 }  // namespace
 }  // namespace faultline::node

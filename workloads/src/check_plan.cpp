@@ -41,6 +41,9 @@ const std::vector<PresetRules>& rules() {
       // Hints off only lets replicas diverge; the workloads read at the
       // preset's quorum, where that cannot show, so nothing is allowed.
       {"no-hints", true, {}, {}},
+      // Tombstones purged before anti-entropy spreads them: deleted keys can
+      // come back. No workload deletes yet, so nothing else can show here.
+      {"gc-grace", true, {}, {}},
   };
   return table;
 }

@@ -12,7 +12,8 @@
 //   - node_id names exactly one member, member ids and addresses are unique;
 //   - write_mode two-phase only with an lww versioning (ABD needs totally
 //     ordered timestamps; version vectors have no "max + 1");
-//   - every limit and timeout is positive; peer_timeout_ms <= request_timeout_ms.
+//   - every limit and timeout is positive; peer_timeout_ms <= request_timeout_ms;
+//   - tombstone_grace_ms is 0 or above anti_entropy_interval_ms (except in gc-grace).
 #ifndef FAULTLINE_NODE_CONFIG_H_
 #define FAULTLINE_NODE_CONFIG_H_
 
@@ -98,6 +99,18 @@ struct NodeConfig {
   std::int64_t hint_window_ms = 3 * 3600 * 1000;  // no hints for owners down longer; older hints dropped
   int hint_replay_per_sec = 1000;                 // replay rate limit per node
   int hint_replay_interval_ms = 200;              // how often the replayer looks
+
+  // Anti-entropy (anti_entropy.h): Merkle-tree exchanges between the
+  // replicas of each range, and tombstone purging.
+  bool anti_entropy = true;
+  int anti_entropy_interval_ms = 15000;   // pause between rounds
+  int anti_entropy_keys_per_sec = 2000;   // repaired keys per second, per node (rate limit)
+  int anti_entropy_depth = 3;             // tree depth: 16^depth leaves per range
+  // Tombstones older than this (by their stamp) are purged; 0: never. Must
+  // exceed anti_entropy_interval_ms (else a replica that missed the delete
+  // can hand the old value back: a resurrected delete), except in preset
+  // gc-grace, which exists to show exactly that.
+  std::int64_t tombstone_grace_ms = 10LL * 24 * 3600 * 1000;
 
   // Storage.
   FsyncPolicy fsync = FsyncPolicy::kAlways;

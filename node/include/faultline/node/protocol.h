@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultline/node/ae_wire.h"
 #include "faultline/node/version.h"
 
 namespace faultline::node {
@@ -131,8 +132,12 @@ PeerRequest parse_peer_request(const nlohmann::json& message, const Limits& limi
 // One frame as the node's dispatcher sees it: "op" starting with "peer." is
 // a peer request (version checked first), anything else a client request.
 // Pure, so the fuzz targets in node/fuzz/ exercise exactly the server's path.
-using Request = std::variant<ClientRequest, PeerRequest>;
+// "peer.ae_*" is an anti-entropy request (ae_wire.h), checked the same way.
+using Request = std::variant<ClientRequest, PeerRequest, AeRequest>;
 Request parse_request(const nlohmann::json& message, const Limits& limits);
+// Validates an anti-entropy message (version first, like every peer
+// message); throws ProtocolError naming the bad field. In src/ae_wire.cpp.
+AeRequest parse_ae_request(const nlohmann::json& message, const Limits& limits);
 
 nlohmann::json make_peer_request(PeerOp op, const std::string& from, const std::string& key,
                                  const Record* record = nullptr, const std::string& owner = "");

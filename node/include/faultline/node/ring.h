@@ -48,6 +48,13 @@ class Ring {
   // The first n of preference_list.
   std::vector<std::string> replicas(std::string_view key, int n) const;
 
+  // Ranges for anti-entropy: partition p holds the keys whose hash scales
+  // to p, and every key of it has the same preference list, so a range's
+  // replicas are the replicas of any of its keys.
+  std::size_t partition_of(std::string_view key) const;
+  std::vector<std::string> partition_preference(std::size_t p) const;
+  std::vector<std::string> partition_replicas(std::size_t p, int n) const;
+
   const std::vector<std::string>& members() const { return members_; }
   int vnodes() const { return vnodes_; }
   std::size_t partitions() const { return owners_.size(); }

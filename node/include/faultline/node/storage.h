@@ -112,7 +112,28 @@ class Storage {
   virtual std::uint64_t max_own_counter() = 0;
 
   virtual StorageStats stats() = 0;
+
+  // Anti-entropy support (anti_entropy.h).
+  //
+  // Called on the writer thread after each commit and before any write of
+  // the batch is acknowledged, once per key whose stored record changed
+  // (an empty record: the key was purged). Set it before the first write;
+  // keep it short (it runs inside the group commit's critical path).
+  using CommitObserver = std::function<void(const std::string& key, const Record& stored)>;
+  virtual void set_commit_observer(CommitObserver observer) = 0;
+  // Every stored record, in key order (the start-up rebuild of the trees).
+  // Throws StorageError.
+  virtual void for_each_record(const std::function<void(const std::string& key, const Record& r)>& fn) = 0;
+  // Deletes those of `keys` whose stored record is, when the writer gets to
+  // it, non-empty, all tombstones and stamped (max wall) before
+  // `cutoff_wall_us`: a key written again since is kept. `done` gets the
+  // keys purged.
+  using PurgeDone = std::function<void(std::optional<std::string> error, std::vector<std::string> purged)>;
+  virtual void purge_tombstones(std::vector<std::string> keys, std::int64_t cutoff_wall_us, PurgeDone done) = 0;
 };
+
+// True if the record holds siblings and every one is a tombstone.
+bool all_tombstones(const Record& r);
 
 }  // namespace faultline::node
 
