@@ -75,6 +75,10 @@ struct NemesisOptions {
   // to draw from (delay, loss, duplicate, reorder, corrupt, rate).
   std::string packet_mechanism = "netem";
   std::vector<std::string> packet_kinds;
+  // Whether NodeControl::pid() names processes of this machine. When not
+  // (nodes on other hosts), pauses use SIGSTOP through the NodeControl, never
+  // this machine's cgroup freezer.
+  bool local_processes = true;
   // Run log lines ("packet faults use the NFQUEUE shaper: ...").
   std::function<void(const std::string&)> log = [](const std::string&) {};
 };
