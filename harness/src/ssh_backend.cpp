@@ -232,13 +232,16 @@ class SshBackend final : public Backend {
     std::vector<Node*> reachable;
     for (auto& n : nodes_)
       if (n->session) reachable.push_back(n.get());
-    try {
-      parallel(reachable.size(), [&](std::size_t i) {
-        reachable[i]->session->run(kill_all, milliseconds(10000));
-        fetch_logs(*reachable[i]);
-      });
-    } catch (const std::exception& e) {
-      spdlog::warn("ssh backend {}: teardown: {}", run_id_, e.what());
+    if (!logs_fetched_) {
+      logs_fetched_ = true;  // once: a retried teardown finds the remote dir gone
+      try {
+        parallel(reachable.size(), [&](std::size_t i) {
+          reachable[i]->session->run(kill_all, milliseconds(10000));
+          fetch_logs(*reachable[i]);
+        });
+      } catch (const std::exception& e) {
+        spdlog::warn("ssh backend {}: teardown: {}", run_id_, e.what());
+      }
     }
     // The hosts (through the manifest, as `faultline cleanup` does), then
     // anything of the run's on this machine.
@@ -339,6 +342,7 @@ class SshBackend final : public Backend {
   std::string remote_dir_;
   bool created_ = false;
   bool torn_down_ = false;
+  bool logs_fetched_ = false;
 };
 
 }  // namespace

@@ -47,6 +47,9 @@ std::string validate_ssh_hosts(RunConfig& c) {
     return "--username '" + c.ssh_user + "' is not a user name";
   }
   if (!c.ssh_private_key.empty()) {
+    // Absolute: the manifest keeps it for a `faultline cleanup` run elsewhere.
+    std::error_code ec;
+    c.ssh_private_key = fs::absolute(c.ssh_private_key, ec);
     std::ifstream key(c.ssh_private_key);
     if (!key) return "--ssh-private-key " + c.ssh_private_key.string() + ": cannot be read";
     std::string first;

@@ -96,10 +96,12 @@ void remove_ssh_run(const std::string& run_id, const nlohmann::json& ssh, Cleanu
   // SIGCONT first so a paused one dies; then our firewall table or chain,
   // the netem qdiscs (root qdiscs the agent set on any device), the dir.
   const std::string script =
-      sh_alive_function(run_id) +
-      "for e in /proc/[0-9]*/environ; do p=${e#/proc/}; p=${p%/environ}; [ \"$p\" = $$ ] && continue; "
-      "alive $p && { kill -CONT $p; kill -KILL $p; echo killed $p; }; done 2>/dev/null; "
-      "if command -v nft >/dev/null 2>&1; then nft delete table inet " + t + " 2>/dev/null && echo removed nft table; fi; "
+      // One grep over every environment (NUL-separated entries, -z -x: the
+      // whole entry), not a process per pid: hosts may be busy.
+      "for p in $(grep -lzx " + shell_quote("FAULTLINE_RUN_ID=" + run_id) +
+      " /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do [ \"$p\" = $$ ] && continue; "
+      "kill -CONT $p 2>/dev/null; kill -KILL $p 2>/dev/null && echo killed pid $p; done; "
+"if command -v nft >/dev/null 2>&1; then nft delete table inet " + t + " 2>/dev/null && echo removed nft table; fi; "
       "if command -v iptables >/dev/null 2>&1; then iptables -w -D INPUT -j " + t + " 2>/dev/null; iptables -w -F " + t +
       " 2>/dev/null; iptables -w -X " + t + " 2>/dev/null && echo removed iptables chain; fi; "
       "if [ -x " + shell_quote(agent) + " ]; then for d in $(ls /sys/class/net); do [ \"$d\" = lo ] || " +
