@@ -127,9 +127,7 @@ class SshHosts {
 // Every process whose environment carries FAULTLINE_RUN_ID=<run>.
 std::vector<std::string> tagged(const std::string& run_id) {
   auto r = faultline::nemesis::run_command(
-      {"/bin/sh", "-c",
-       "for e in /proc/[0-9]*/environ; do tr '\\0' '\\n' < $e 2>/dev/null | grep -qx FAULTLINE_RUN_ID=" + run_id +
-           " && echo ${e#/proc/}; done; true"});
+      {"/bin/sh", "-c", "grep -lzx FAULTLINE_RUN_ID=" + run_id + " /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3"});
   std::vector<std::string> out;
   std::istringstream lines(r.output);
   for (std::string l; std::getline(lines, l);)
