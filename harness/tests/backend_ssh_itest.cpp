@@ -228,6 +228,29 @@ TEST_F(SshBackend, RegisterRunWithPartitionsDeploysRunsAndLeavesNothing) {
   }
 }
 
+TEST_F(SshBackend, PausesAndKillsGoByPidOverSsh) {
+  TestDir dir("ssh-pause-kill");
+  const fs::path out = dir.path() / "store";
+  const RunResult r = run_faultline({"run", "--backend", "ssh", "--nodes-file", hosts_->nodes_file().string(),
+                                     "--ssh-private-key", hosts_->key().string(), "--workload", "register",
+                                     "--nemesis", "pause,kill", "--nemesis-interval", "1", "--time-limit", "9",
+                                     "--recovery", "2", "--out", out.string(), "--seed", "11"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const fs::path run_dir = fs::canonical(out / "latest");
+  const std::string log = slurp((run_dir / "nemesis.log").string());
+  // Both kinds of window opened, and pauses were signals to the remote pid
+  // (never this machine's cgroup freezer).
+  EXPECT_NE(log.find("start pause"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"mechanism\":\"sigstop\""), std::string::npos) << log;
+  EXPECT_NE(log.find("start kill"), std::string::npos) << log;
+  EXPECT_EQ(log.find("could not start"), std::string::npos) << log;
+  const json results = json::parse(slurp((run_dir / "results.json").string()));
+  EXPECT_EQ(results.value("verdict", ""), "valid") << results.dump();
+  EXPECT_EQ(results["nemesis"].value("start_failures", -1), 0) << results.dump();
+  const json config = json::parse(slurp((run_dir / "config.json").string()));
+  EXPECT_TRUE(tagged(config.value("run_id", "")).empty());
+}
+
 TEST_F(SshBackend, CleanupReachesTheHostsThroughTheManifest) {
   TestDir dir("ssh-cleanup");
   const fs::path out = dir.path() / "store";
