@@ -87,6 +87,14 @@ std::string validate_nemesis(RunConfig& c) {
   if (has("partition") && c.backend != "ssh" && !nemesis::find_program("nft") && !nemesis::find_program("iptables")) {
     return "--nemesis partition needs nft or iptables (Debian packages nftables, iptables)";
   }
+  if (has("clock") && c.backend == "ssh") {
+    // The hosts' clocks are stepped by the agent, copied to each host.
+    if (c.agent_binary.empty()) c.agent_binary = find_agent_binary();
+    if (c.agent_binary.empty()) {
+      return "--nemesis clock over ssh needs faultline-agent (set FAULTLINE_AGENT_BINARY, or put it beside faultline "
+             "or on PATH)";
+    }
+  }
   if (has("packet")) {
     if (c.agent_binary.empty()) c.agent_binary = find_agent_binary();
     if (c.agent_binary.empty()) {

@@ -167,6 +167,8 @@ class RunNemesis {
     options.packet_mechanism = config.packet_mechanism;
     options.packet_kinds = config.packet_faults;
     options.local_processes = backend.local_processes();
+    // Nodes on hosts of their own: clock faults step the hosts' clocks.
+    options.clock_mode = backend.local_processes() ? "faketime" : "host";
     options.log = [this, &progress](const std::string& line) {
       this->log(line);
       std::lock_guard<std::mutex> lock(progress_mu_);

@@ -106,10 +106,6 @@ std::string probe_ssh_hosts(const RunConfig& c) {
   fs::remove_all(scratch, ec);
   for (const auto& e : errors)
     if (!e.empty()) return e;
-  if (clock) {
-    return "--nemesis clock over --backend ssh (stepping the hosts' clocks) is not implemented yet; "
-           "use --backend netns for clock faults";
-  }
   return "";
 }
 

@@ -67,6 +67,11 @@ struct NemesisOptions {
   std::string run_id;                 // names cgroups: faultline-<run>-<node>
   std::filesystem::path agent;        // faultline-agent, for packet faults
   std::filesystem::path clock_dir;    // per-node faketime offset files (clock_file.h)
+  // How clock faults skew: "faketime" (offset files read by libfaketime in
+  // each node process on this machine) or "host" (nodes are whole hosts:
+  // `agent clock-step` steps each host's wall clock with clock_settime, NTP
+  // is stopped on the hosts during the run and started again at heal).
+  std::string clock_mode = "faketime";
   // Pauses are drawn around it (0.5x to 2x), so some outlast it on purpose.
   std::chrono::milliseconds suspicion_timeout{3000};
   // Target sets a window may pick from: one, minority, majority, all.
