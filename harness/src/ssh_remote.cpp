@@ -104,8 +104,11 @@ void remove_ssh_run(const std::string& run_id, const nlohmann::json& ssh, Cleanu
 "if command -v nft >/dev/null 2>&1; then nft delete table inet " + t + " 2>/dev/null && echo removed nft table; fi; "
       "if command -v iptables >/dev/null 2>&1; then iptables -w -D INPUT -j " + t + " 2>/dev/null; iptables -w -F " + t +
       " 2>/dev/null; iptables -w -X " + t + " 2>/dev/null && echo removed iptables chain; fi; "
-      "if [ -x " + shell_quote(agent) + " ]; then for d in $(ls /sys/class/net); do [ \"$d\" = lo ] || " +
-      shell_quote(agent) + " netem-clear --dev $d >/dev/null 2>&1; done; fi; "
+      // Only devices whose qdiscs include a netem (ours): a root qdisc the
+      // host's owner set up is not ours to delete.
+      "if [ -x " + shell_quote(agent) + " ]; then for d in $(ls /sys/class/net); do [ \"$d\" = lo ] && continue; " +
+      shell_quote(agent) + " qdiscs --dev $d 2>/dev/null | grep -q netem && " + shell_quote(agent) +
+      " netem-clear --dev $d >/dev/null 2>&1 && echo cleared netem on $d; done; fi; "
       "rm -rf -- " + shell_quote(dir) + " && echo removed dir; [ ! -e " + shell_quote(dir) + " ]";
   std::mutex mu;
   std::vector<std::thread> threads;
