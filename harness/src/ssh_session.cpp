@@ -73,7 +73,10 @@ std::vector<std::string> SshSession::command(const std::string& remote_command) 
   std::vector<std::string> argv = base_argv();
   argv.push_back("--");
   argv.push_back(host_);
-  argv.push_back(remote_command);
+  // Firewall rules, qdiscs, clocks and other users' processes need root: a
+  // non-root login (Vagrant's `vagrant`) runs everything through
+  // passwordless sudo, as Jepsen does; -n fails at once instead of prompting.
+  argv.push_back(options_.user == "root" ? remote_command : "sudo -n sh -c " + shell_quote(remote_command));
   return argv;
 }
 

@@ -160,7 +160,7 @@ TEST_F(SshBackend, RegisterRunWithPartitionsDeploysRunsAndLeavesNothing) {
   auto run = std::async(std::launch::async, [&] {
     return run_faultline({"run", "--backend", "ssh", "--nodes-file", hosts_->nodes_file().string(),
                           "--ssh-private-key", hosts_->key().string(), "--workload", "register", "--nemesis",
-                          "partition", "--nemesis-interval", "2", "--time-limit", "10", "--recovery", "2", "--out",
+                          "partition", "--nemesis-interval", "2", "--time-limit", "8", "--recovery", "2", "--out",
                           out.string(), "--seed", "7"});
   });
 
@@ -185,7 +185,8 @@ TEST_F(SshBackend, RegisterRunWithPartitionsDeploysRunsAndLeavesNothing) {
         }
         seen_exe[i] = fs::read_symlink("/proc/" + pid + "/exe", ec).string();
         seen_ns[i] = fs::read_symlink("/proc/" + pid + "/ns/net", ec).string();
-        all = all && !seen_ns[i].empty();
+        // setsid, nohup and env exec in turn before the node itself runs.
+        all = all && !seen_ns[i].empty() && seen_exe[i] == "/tmp/faultline-" + run_id + "/bin/faultline-node";
       }
       if (all) break;
     }
@@ -233,7 +234,7 @@ TEST_F(SshBackend, PausesAndKillsGoByPidOverSsh) {
   const fs::path out = dir.path() / "store";
   const RunResult r = run_faultline({"run", "--backend", "ssh", "--nodes-file", hosts_->nodes_file().string(),
                                      "--ssh-private-key", hosts_->key().string(), "--workload", "register",
-                                     "--nemesis", "pause,kill", "--nemesis-interval", "1", "--time-limit", "9",
+                                     "--nemesis", "pause,kill", "--nemesis-interval", "1", "--time-limit", "7",
                                      "--recovery", "2", "--out", out.string(), "--seed", "11"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const fs::path run_dir = fs::canonical(out / "latest");
@@ -297,6 +298,9 @@ TEST_F(SshBackend, BadInputIsRefusedBeforeTheRunNamingHostOrFlag) {
       // A key the hosts do not know.
       {{"--nodes-file", hosts_->nodes_file().string(), "--ssh-private-key", hosts_->other_key().string()},
        "Permission denied"},
+      // Strict checking: these host keys are in no known_hosts file.
+      {{"--nodes-file", hosts_->nodes_file().string(), "--ssh-private-key", key, "--strict-host-key-checking"},
+       "you have requested strict checking"},
       // The stand-in hosts share this machine's kernel: their clock is ours.
       {{"--nodes-file", hosts_->nodes_file().string(), "--ssh-private-key", key, "--nemesis", "clock"},
        "shares this machine's clock"},
