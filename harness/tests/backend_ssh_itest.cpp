@@ -234,7 +234,7 @@ TEST_F(SshBackend, PausesAndKillsGoByPidOverSsh) {
   const fs::path out = dir.path() / "store";
   const RunResult r = run_faultline({"run", "--backend", "ssh", "--nodes-file", hosts_->nodes_file().string(),
                                      "--ssh-private-key", hosts_->key().string(), "--workload", "register",
-                                     "--nemesis", "pause,kill", "--nemesis-interval", "1", "--time-limit", "7",
+                                     "--nemesis", "pause,kill", "--nemesis-interval", "1", "--time-limit", "9",
                                      "--recovery", "2", "--out", out.string(), "--seed", "11"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const fs::path run_dir = fs::canonical(out / "latest");
