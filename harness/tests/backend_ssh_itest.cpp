@@ -295,6 +295,11 @@ TEST_F(SshBackend, BadInputIsRefusedBeforeTheRunNamingHostOrFlag) {
       // Nothing listens on port 2: refused at once.
       {{"--nodes-file", hosts_->nodes_file().string(), "--ssh-private-key", key, "--ssh-port", "2"},
        "host " + h1 + " (n1, root@" + h1 + ":2): exit 255: ssh: connect to host " + h1 + " port 2: Connection refused"},
+      // An address on the hosts' network where nothing answers: bounded by
+      // ConnectTimeout (or ARP giving up), never a hang.
+      {{"--node", h1.substr(0, h1.rfind('.')) + ".200", "--node", h1.substr(0, h1.rfind('.')) + ".201", "--node",
+        h1.substr(0, h1.rfind('.')) + ".202", "--ssh-private-key", key},
+       "host " + h1.substr(0, h1.rfind('.')) + ".200 (n1"},
       // A key the hosts do not know.
       {{"--nodes-file", hosts_->nodes_file().string(), "--ssh-private-key", hosts_->other_key().string()},
        "Permission denied"},
