@@ -41,6 +41,9 @@ PACKAGES=(
   # etcd as the benchmark's outside reference (workloads/bench/compare_etcd.sh,
   # workloads' etcd itest); etcdctl checks the cluster's health
   etcd-server etcd-client
+  # the ssh backend: the controller drives the OpenSSH client; its integration
+  # test (harness/tests/backend_ssh_itest.cpp) runs sshd inside namespaces
+  openssh-client openssh-server
 )
 
 missing=()

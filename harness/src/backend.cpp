@@ -14,7 +14,7 @@
 namespace faultline::harness {
 
 const std::vector<std::string>& known_backends() {
-  static const std::vector<std::string> kinds{"netns", "local"};
+  static const std::vector<std::string> kinds{"netns", "ssh", "local"};
   return kinds;
 }
 
@@ -42,12 +42,25 @@ void check_node_names(const std::vector<std::string>& names, std::size_t max_nod
   }
 }
 
+std::vector<std::string> Backend::node_command(const std::string& node, const std::vector<std::string>& argv) const {
+  const std::string ns = net_namespace(node);
+  if (ns.empty()) return {};
+  std::vector<std::string> out = {"ip", "netns", "exec", ns};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+std::filesystem::path Backend::node_data_dir(const std::string&, const std::filesystem::path& local) const {
+  return local;
+}
+
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options) {
   if (!valid_run_id(options.run_id)) {
     throw std::invalid_argument("backend: bad run id '" + options.run_id + "' (expected 1-8 characters of [a-z0-9])");
   }
   if (kind == "netns") return make_netns_backend(options);
   if (kind == "local") return make_local_backend(options);
+  if (kind == "ssh") return make_ssh_backend(options);
   std::string known;
   for (const auto& k : known_backends()) known += (known.empty() ? "" : ", ") + k;
   throw std::invalid_argument("unknown backend '" + kind + "' (known: " + known + ")");

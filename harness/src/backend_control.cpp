@@ -27,14 +27,10 @@ const NodeAddress& BackendNodeControl::address_of(const std::string& node) const
 
 std::vector<std::string> BackendNodeControl::in_node(const std::string& node,
                                                      const std::vector<std::string>& argv) const {
-  const std::string ns = backend_.net_namespace(node);
-  if (ns.empty()) return {};
-  std::vector<std::string> out = {"ip", "netns", "exec", ns};
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
+  return backend_.node_command(node, argv);
 }
 
-std::string BackendNodeControl::device(const std::string&) const { return "eth0"; }  // netns: the veth peer
+std::string BackendNodeControl::device(const std::string& node) const { return backend_.node_device(node); }
 
 std::vector<std::pair<std::string, std::string>> BackendNodeControl::env() const {
   // Tagged like the nodes, so `faultline cleanup` finds a shaper a crashed

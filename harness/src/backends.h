@@ -13,6 +13,7 @@ namespace faultline::harness {
 
 std::unique_ptr<Backend> make_netns_backend(const BackendOptions& options);
 std::unique_ptr<Backend> make_local_backend(const BackendOptions& options);
+std::unique_ptr<Backend> make_ssh_backend(const BackendOptions& options);
 
 // Throws std::invalid_argument naming the bad node name: empty list, a
 // duplicate, more than `max_nodes`, or a name outside [A-Za-z0-9_-] (1-32

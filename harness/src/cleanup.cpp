@@ -17,6 +17,7 @@
 #include "ip_tool.h"
 #include "manifest.h"
 #include "run_removal.h"
+#include "ssh_remote.h"
 
 namespace faultline::harness {
 
@@ -187,6 +188,10 @@ void remove_run(const std::string& run_id, const std::optional<ManifestData>& ma
       veths.insert(l.name);
     }
   }
+
+  // An ssh run's hosts first (its processes, firewall rules, qdiscs and
+  // remote dir); what is on this machine follows as for any run.
+  if (manifest && !manifest->ssh.is_null()) remove_ssh_run(run_id, manifest->ssh, report);
 
   // Paused processes thawed first: a frozen process does not die of SIGKILL.
   if (auto freezer = nemesis::find_freezer_hierarchy()) {

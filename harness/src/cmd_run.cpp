@@ -34,8 +34,15 @@ const char* verdict_word(const harness::RunOutcome& o) {
 void add_run_command(CLI::App& app, int* exit_code) {
   auto c = std::make_shared<harness::RunConfig>();
   auto* cmd = app.add_subcommand("run", "Deploy a cluster, run a workload under faults, check and store the run");
-  cmd->add_option("--nodes", c->nodes, "Nodes in the cluster")->capture_default_str();
-  cmd->add_option("--backend", c->backend, "Where nodes run: netns (default as root) or local");
+  auto* nodes_flag = cmd->add_option("--nodes", c->nodes, "Nodes in the cluster")->capture_default_str();
+  cmd->add_option("--backend", c->backend, "Where nodes run: netns (default as root), ssh, or local");
+  cmd->add_option("--nodes-file", c->nodes_file, "ssh: hosts, one `host` or `name host` per line (# comments)");
+  cmd->add_option("--node", c->node_hosts, "ssh: a host, or name=host (repeat; instead of --nodes-file)");
+  cmd->add_option("--username", c->ssh_user, "ssh: user to log in as")->capture_default_str();
+  cmd->add_option("--ssh-private-key", c->ssh_private_key, "ssh: private key file (default: ssh's own)");
+  cmd->add_option("--ssh-port", c->ssh_port, "ssh: port of the hosts' sshd")->capture_default_str();
+  cmd->add_flag("--strict-host-key-checking", c->strict_host_key_checking,
+                "ssh: require the hosts in your known_hosts (default: accept new keys into a run-local file)");
   cmd->add_option("--workload", c->workload, "register or set")->capture_default_str();
   cmd->add_option("--nemesis", c->nemesis,
                   "Faults to inject: any of partition,packet,pause,kill,clock,zombie, or all, or none")
@@ -67,8 +74,13 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--agent-binary", c->agent_binary, "faultline-agent for packet faults (default: beside faultline, then PATH)");
   auto junit = std::make_shared<std::string>();
   cmd->add_option("--junit", *junit, "Also write the result as JUnit XML to this file (one test case per run)");
-  cmd->callback([c, junit, exit_code] {
+  cmd->callback([c, junit, exit_code, nodes_flag] {
     harness::RunConfig config = *c;
+    if (config.backend == "ssh" && nodes_flag->count() > 0) {
+      std::cerr << "faultline run: --nodes does not apply to --backend ssh: the hosts given are the nodes\n";
+      *exit_code = kExitUsage;
+      return;
+    }
     if (std::string why = harness::validate(config); !why.empty()) {
       std::cerr << "faultline run: " << why << "\n";
       *exit_code = kExitUsage;

@@ -1,3 +1,4 @@
+#include "faultline/nemesis/command.h"
 #include "faultline/harness/doctor.h"
 
 #include <sys/utsname.h>
@@ -61,6 +62,22 @@ Capability probe_graphviz(std::chrono::milliseconds timeout) {
   return c;
 }
 
+// The ssh backend drives the OpenSSH client; whether it runs here (the
+// hosts' sshd is theirs to have).
+Capability probe_ssh_client(std::chrono::milliseconds timeout) {
+  Capability c;
+  c.name = "ssh-client";
+  c.title = "OpenSSH client (ssh backend)";
+  auto r = nemesis::run_command({"ssh", "-V"}, {.timeout = timeout});
+  c.ok = r.succeeded();
+  c.reason = c.ok ? "ssh -V: " + nemesis::first_line(r.output) : "ssh -V: " + r.describe();
+  if (!c.ok) {
+    c.disables = {"--backend ssh (nodes on other hosts)"};
+    c.fallback = "--backend netns or local on this machine";
+  }
+  return c;
+}
+
 DoctorReport run_doctor(const DoctorOptions& options) {
   const auto start = Clock::now();
   DoctorReport report;
@@ -68,6 +85,7 @@ DoctorReport run_doctor(const DoctorOptions& options) {
   report.root = ::geteuid() == 0;
   report.capabilities = nemesis::probe_capabilities({.timeout = options.probe_timeout, .privileged = options.privileged});
   report.capabilities.push_back(probe_graphviz(options.probe_timeout));
+  report.capabilities.push_back(probe_ssh_client(options.probe_timeout));
   report.mechanisms = nemesis::mechanisms(report.capabilities);
   report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   return report;

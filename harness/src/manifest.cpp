@@ -87,12 +87,14 @@ Json manifest_to_json(const ManifestData& data) {
     }
     objects.push_back(std::move(j));
   }
-  return Json{{"schema", 1},
-              {"run_id", data.run_id},
-              {"kind", data.kind},
-              {"controller", {{"pid", data.controller.pid}, {"start", data.controller.start}}},
-              {"subnet", data.subnet},
-              {"objects", objects}};
+  Json out{{"schema", 1},
+           {"run_id", data.run_id},
+           {"kind", data.kind},
+           {"controller", {{"pid", data.controller.pid}, {"start", data.controller.start}}},
+           {"subnet", data.subnet},
+           {"objects", objects}};
+  if (!data.ssh.is_null()) out["ssh"] = data.ssh;
+  return out;
 }
 
 ManifestData manifest_from_json(const Json& json) {
@@ -103,6 +105,7 @@ ManifestData manifest_from_json(const Json& json) {
     d.controller.pid = json.at("controller").at("pid").get<pid_t>();
     d.controller.start = json.at("controller").at("start").get<std::uint64_t>();
     d.subnet = json.value("subnet", "");
+    if (json.contains("ssh")) d.ssh = json.at("ssh");
     for (const auto& j : json.at("objects")) {
       ManifestObject o;
       o.type = j.at("type").get<std::string>();
@@ -233,6 +236,12 @@ void Manifest::write_locked() {
 void Manifest::set_subnet(const std::string& subnet) {
   std::lock_guard lock(mu_);
   data_.subnet = subnet;
+  write_locked();
+}
+
+void Manifest::set_ssh(const nlohmann::json& ssh) {
+  std::lock_guard lock(mu_);
+  data_.ssh = ssh;
   write_locked();
 }
 

@@ -56,6 +56,9 @@ struct ManifestData {
   std::string kind;          // backend kind
   ProcessId controller;      // the process that created the run
   std::string subnet;        // netns: "10.x.y.0/24"
+  // ssh: how to reach the run's hosts again after a controller crash (user,
+  // port, key, control and remote dirs, the hosts); null for other kinds.
+  nlohmann::json ssh;
   std::vector<ManifestObject> objects;
 };
 
@@ -75,6 +78,7 @@ class Manifest {
   std::filesystem::path file() const { return dir_ / "manifest.json"; }
 
   void set_subnet(const std::string& subnet);
+  void set_ssh(const nlohmann::json& ssh);
   void add(const ManifestObject& object);
   void add_all(const std::vector<ManifestObject>& objects);  // one write for many
   // Removes the entries equal in type and name (and pid for processes).

@@ -17,6 +17,7 @@
 #include "faultline/node/config.h"
 #include "faultline/workloads/workload.h"
 #include "node_launch.h"
+#include "ssh_checks.h"
 
 namespace faultline::harness {
 namespace {
@@ -60,16 +61,19 @@ std::string validate_nemesis(RunConfig& c) {
     }
   }
   for (const auto& f : faults) {
-    if (nemesis::needs_network(f) && c.backend != "netns") {
-      return "--nemesis " + f + " needs per-node networks: use --backend netns (the " + c.backend +
+    if (nemesis::needs_network(f) && c.backend != "netns" && c.backend != "ssh") {
+      return "--nemesis " + f + " needs per-node networks: use --backend netns or ssh (the " + c.backend +
              " backend has none)";
     }
   }
   const auto has = [&](const char* f) { return std::find(faults.begin(), faults.end(), f) != faults.end(); };
-  if (has("clock") && !nemesis::faketime_library()) {
+  // Over ssh, clock faults step the hosts' clocks (probe_ssh_hosts checks
+  // them); libfaketime is for nodes on this machine.
+  const bool faketime = has("clock") && c.backend != "ssh";
+  if (faketime && !nemesis::faketime_library()) {
     return "--nemesis clock needs libfaketime (Debian package libfaketime; ci/install-deps.sh installs it)";
   }
-  if (has("clock") && !c.node_binary.empty() && links_jemalloc(c.node_binary)) {
+  if (faketime && !c.node_binary.empty() && links_jemalloc(c.node_binary)) {
     // libfaketime cannot start a jemalloc process (libfaketime issue #130):
     // use the build's twin with the C library's malloc.
     fs::path twin = c.node_binary;
@@ -80,14 +84,29 @@ std::string validate_nemesis(RunConfig& c) {
     }
     c.node_binary = twin;
   }
-  if (has("partition") && !nemesis::find_program("nft") && !nemesis::find_program("iptables")) {
+  if (has("partition") && c.backend != "ssh" && !nemesis::find_program("nft") && !nemesis::find_program("iptables")) {
     return "--nemesis partition needs nft or iptables (Debian packages nftables, iptables)";
+  }
+  if (has("clock") && c.backend == "ssh") {
+    // The hosts' clocks are stepped by the agent, copied to each host.
+    if (c.agent_binary.empty()) c.agent_binary = find_agent_binary();
+    if (c.agent_binary.empty()) {
+      return "--nemesis clock over ssh needs faultline-agent (set FAULTLINE_AGENT_BINARY, or put it beside faultline "
+             "or on PATH)";
+    }
   }
   if (has("packet")) {
     if (c.agent_binary.empty()) c.agent_binary = find_agent_binary();
     if (c.agent_binary.empty()) {
       return "--nemesis packet needs faultline-agent (set FAULTLINE_AGENT_BINARY, or put it beside faultline or on "
              "PATH)";
+    }
+    // Over ssh the agent sets netem on the host's device (the NFQUEUE
+    // shaper runs as long as its command, which an ssh session cannot hold
+    // reliably); this machine's probe says nothing about the hosts.
+    if (c.backend == "ssh" && c.packet_mechanism.empty()) c.packet_mechanism = "netem";
+    if (c.backend == "ssh" && c.packet_mechanism != "netem") {
+      return "--backend ssh does packet faults with netem only (the hosts need the sch_netem module)";
     }
     // Probed once, for real, in a scratch namespace: the kernel's netem, else
     // the NFQUEUE shaper.
@@ -110,6 +129,12 @@ std::string validate_nemesis(RunConfig& c) {
     }
   }
   return "";
+}
+
+json ssh_hosts_json(const std::vector<SshHost>& hosts) {
+  json out = json::object();
+  for (const auto& h : hosts) out[h.name] = h.host;
+  return out;
 }
 
 }  // namespace
@@ -136,10 +161,24 @@ json RunConfig::to_json() const {
           {"op_timeout_s", op_timeout_s},
           {"ready_timeout_s", ready_timeout_s},
           {"node_binary", node_binary.string()},
-          {"agent_binary", agent_binary.string()}};
+          {"agent_binary", agent_binary.string()},
+          {"nodes_file", nodes_file.string()},
+          {"node_hosts", node_hosts},
+          {"ssh_user", ssh_user},
+          {"ssh_private_key", ssh_private_key.string()},
+          {"ssh_port", ssh_port},
+          {"strict_host_key_checking", strict_host_key_checking},
+          {"ssh_hosts", ssh_hosts_json(ssh_hosts)}};
 }
 
 std::string validate(RunConfig& c) {
+  if (c.backend == "ssh") {
+    // The hosts decide the cluster's size; read them (and the key) first.
+    if (std::string why = validate_ssh_hosts(c); !why.empty()) return why;
+  } else if (!c.nodes_file.empty() || !c.node_hosts.empty()) {
+    return std::string(c.nodes_file.empty() ? "--node" : "--nodes-file") + " is for --backend ssh" +
+           (c.backend.empty() ? "" : " (not " + c.backend + ")");
+  }
   if (c.nodes < 1) return "--nodes must be at least 1, got " + std::to_string(c.nodes);
   if (c.nodes > 250) return "--nodes must be at most 250 (one /24 per cluster), got " + std::to_string(c.nodes);
   if (c.backend.empty()) c.backend = ::geteuid() == 0 ? "netns" : "local";
@@ -175,6 +214,11 @@ std::string validate(RunConfig& c) {
   }
   if (::access(c.node_binary.c_str(), X_OK) != 0) return "node binary " + c.node_binary.string() + " is not executable";
   if (std::string why = validate_nemesis(c); !why.empty()) return why;
+  if (c.backend == "ssh") {
+    // Last: it connects to every host, which is worth doing only when
+    // everything else is right.
+    if (std::string why = probe_ssh_hosts(c); !why.empty()) return why;
+  }
   if (c.seed == 0) {
     std::random_device rd;
     c.seed = (static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1;

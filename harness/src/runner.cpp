@@ -166,6 +166,9 @@ class RunNemesis {
     if (!config.nemesis_targets.empty()) options.targets = config.nemesis_targets;
     options.packet_mechanism = config.packet_mechanism;
     options.packet_kinds = config.packet_faults;
+    options.local_processes = backend.local_processes();
+    // Nodes on hosts of their own: clock faults step the hosts' clocks.
+    options.clock_mode = backend.local_processes() ? "faketime" : "host";
     options.log = [this, &progress](const std::string& line) {
       this->log(line);
       std::lock_guard<std::mutex> lock(progress_mu_);
@@ -313,14 +316,27 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
     config_doc["node_binary"] = config.node_binary.string();
     write_json(dir / "config.json", config_doc);
 
-    backend = make_backend(config.backend, {.run_id = rec.id, .state_dir = {}, .port = 7000});
+    BackendOptions backend_options{.run_id = rec.id, .state_dir = {}, .port = 7000, .ssh = {}, .tools = {}};
     std::vector<std::string> names;
-    for (int i = 1; i <= config.nodes; ++i) names.push_back("n" + std::to_string(i));
+    if (config.backend == "ssh") {
+      backend_options.ssh.hosts = config.ssh_hosts;
+      backend_options.ssh.user = config.ssh_user;
+      backend_options.ssh.private_key = config.ssh_private_key;
+      backend_options.ssh.port = config.ssh_port;
+      backend_options.ssh.strict_host_key_checking = config.strict_host_key_checking;
+      if (!config.agent_binary.empty()) backend_options.tools.push_back(config.agent_binary);
+      for (const auto& h : config.ssh_hosts) names.push_back(h.name);
+    } else {
+      for (int i = 1; i <= config.nodes; ++i) names.push_back("n" + std::to_string(i));
+    }
+    backend = make_backend(config.backend, backend_options);
     const std::vector<NodeAddress> nodes = backend->create(names);
     const json store_opts = parse_store_opts(config.store_opts);
     json node_configs = json::object();
     const bool faults = config.nemesis != std::vector<std::string>{"none"};
-    const bool clock_skew = std::count(config.nemesis.begin(), config.nemesis.end(), "clock") > 0;
+    // Over ssh, clock faults step the hosts' own clocks instead.
+    const bool clock_skew =
+        std::count(config.nemesis.begin(), config.nemesis.end(), "clock") > 0 && backend->local_processes();
     // Clock skew: every node runs under libfaketime from the start, reading
     // its offset from a file in the run's scratch dir (removed with the run).
     const fs::path clock_dir = clock_skew ? backend->scratch_dir() / "clock" : fs::path();
@@ -329,7 +345,8 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
     for (const auto& n : nodes) {
       const fs::path node_dir = dir / "nodes" / n.name;
       fs::create_directories(node_dir / "data");
-      const json c = node_config(config.store_preset, store_opts, nodes, n, node_dir / "data");
+      const json c =
+          node_config(config.store_preset, store_opts, nodes, n, backend->node_data_dir(n.name, node_dir / "data"));
       write_json(node_dir / "node.json", c);
       node_configs[n.name] = c;
       NodeSpec spec{.name = n.name,

@@ -83,7 +83,7 @@ TEST(DoctorBinary, JsonIsCompleteFastAndExitsZero) {
   }
   const std::set<std::string> expected{"root",    "netns",   "veth",        "bridge",         "nftables", "iptables",
                                        "netem",   "prio",    "u32",         "htb",            "tbf",      "nfqueue",
-                                       "libfaketime", "cgroup-freezer", "sigstop", "graphviz"};
+                                       "libfaketime", "cgroup-freezer", "sigstop", "graphviz", "ssh-client"};
   EXPECT_EQ(names, expected);
   EXPECT_EQ(report["summary"]["ok"].get<int>(), ok);
   EXPECT_EQ(report["summary"]["missing"].get<int>(), static_cast<int>(names.size()) - ok);

@@ -28,9 +28,11 @@ Command shape_command();        // agent_shape.cpp
 Command netem_command();        // agent_netem.cpp
 Command netem_clear_command();  // agent_netem.cpp
 Command qdiscs_command();       // agent_netem.cpp
+Command clock_step_command();   // agent_clock.cpp
 
 inline std::vector<Command> all_commands() {
-  return {version_command(), shape_command(), netem_command(), netem_clear_command(), qdiscs_command()};
+  return {version_command(), shape_command(), netem_command(), netem_clear_command(), qdiscs_command(),
+          clock_step_command()};
 }
 
 }  // namespace faultline::nemesis::agent

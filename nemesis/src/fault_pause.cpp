@@ -14,7 +14,9 @@ namespace {
 class PauseFault final : public Fault {
  public:
   PauseFault(NodeControl& control, const NemesisOptions& options)
-      : control_(control), options_(options), hierarchy_(find_freezer_hierarchy()) {}
+      : control_(control),
+        options_(options),
+        hierarchy_(options.local_processes ? find_freezer_hierarchy() : std::nullopt) {}
 
   std::string name() const override { return "pause"; }
 
@@ -107,7 +109,7 @@ class PauseFault final : public Fault {
   NemesisOptions options_;
   std::optional<FreezerHierarchy> hierarchy_;
   bool use_freezer_ = true;
-  std::string mechanism_ = "freezer";
+  std::string mechanism_ = hierarchy_ ? "freezer" : "sigstop";
   std::map<std::string, std::unique_ptr<FreezerCgroup>> frozen_;
   std::vector<std::string> stopped_;
 };

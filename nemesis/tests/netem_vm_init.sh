@@ -126,4 +126,17 @@ qdiscs cleared
 rtt after b $B 10 0.05
 rtt after c $C 10 0.05
 
+# Clock faults over ssh: the agent steps this kernel's wall clock. Given this
+# guest's own boot_id it must refuse (the controller's-own-kernel guard);
+# given another it steps +60 s, then back.
+own=$(cat /proc/sys/kernel/random/boot_id)
+t0=$(date +%s)
+agent clock-refuse clock-step --delta-ms 60000 --refuse-boot-id $own
+t1=$(date +%s)
+agent clock-forward clock-step --delta-ms 60000 --refuse-boot-id 00000000-0000-0000-0000-000000000000
+t2=$(date +%s)
+agent clock-back clock-step --delta-ms -60000 --refuse-boot-id 00000000-0000-0000-0000-000000000000
+t3=$(date +%s)
+say clock before=$t0 after_refuse=$t1 after_forward=$t2 after_back=$t3
+
 finish

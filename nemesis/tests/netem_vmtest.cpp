@@ -310,6 +310,25 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
     EXPECT_LT(r->median("times"), 20) << r->raw;
   }
 
+  // clock-step (the clock fault over ssh) on a real kernel: refused for the
+  // kernel's own boot_id (clock untouched), +60 s and back otherwise.
+  const ResultLine* refuse = find(lines, "agent", "step", "clock-refuse");
+  ASSERT_NE(refuse, nullptr);
+  EXPECT_EQ((*refuse)["exit"], "1") << refuse->raw;
+  EXPECT_NE((*refuse)["out"].find("refusing"), std::string::npos) << refuse->raw;
+  for (const char* step : {"clock-forward", "clock-back"}) {
+    const ResultLine* a = find(lines, "agent", "step", step);
+    ASSERT_NE(a, nullptr) << step;
+    EXPECT_EQ((*a)["exit"], "0") << a->raw;
+  }
+  const ResultLine* clock = first(lines, "clock");
+  ASSERT_NE(clock, nullptr);
+  EXPECT_LT(clock->number("after_refuse") - clock->number("before"), 5) << clock->raw;
+  EXPECT_GE(clock->number("after_forward") - clock->number("after_refuse"), 59) << clock->raw;
+  EXPECT_LT(clock->number("after_forward") - clock->number("after_refuse"), 66) << clock->raw;
+  EXPECT_LT(clock->number("after_back") - clock->number("after_refuse"), 6) << clock->raw;
+  EXPECT_GE(clock->number("after_back"), clock->number("after_refuse")) << clock->raw;
+
   const double test_seconds = std::chrono::duration<double>(Clock::now() - test_start).count();
   std::printf("[vm] figures (RTTs are medians of the replies): guest_boot_s=%s guest_done_s=%s vm_wall_s=%.1f "
               "test_wall_s=%.1f rtt_before_b_ms=%.3f rtt_delay_b_ms=%.3f rtt_delay_c_ms=%.3f rtt_after_b_ms=%.3f "

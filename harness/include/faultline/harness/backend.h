@@ -10,6 +10,9 @@
 //           private /24 that exists only inside this machine; processes are
 //           started with Boost.Process through `ip netns exec` (the controller
 //           never switches a thread into a namespace). Needs root.
+//   ssh   - one node per host reached over OpenSSH (a multiplexed
+//           connection per host); the node binary is uploaded to a per-run
+//           directory and runs there as a daemon. Faults run on the hosts.
 //   local - plain processes on loopback ports; no network faults.
 //
 // Invariant: everything a backend creates is tagged with the run id (names
@@ -59,7 +62,7 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  virtual std::string kind() const = 0;  // "netns", "local"
+  virtual std::string kind() const = 0;  // "netns", "ssh", "local"
   virtual const std::string& run_id() const = 0;
   // Whether partitions and packet faults can be applied (netns: yes).
   virtual bool supports_network_faults() const = 0;
@@ -69,7 +72,10 @@ class Backend {
   virtual std::vector<NodeAddress> create(const std::vector<std::string>& node_names) = 0;
 
   // Starts the node's process (again after stop/kill: same data dir).
-  // Throws BackendError if it cannot be spawned.
+  // Throws BackendError if it cannot be spawned. ssh: argv[0] and every
+  // argument naming an existing local file are copied to the host and
+  // replaced by their remote paths; the log is fetched back into log_path
+  // when the node is found dead and at teardown.
   virtual void start(const NodeSpec& spec) = 0;
   // True while the node's process exists (a SIGSTOPped process is running).
   virtual bool running(const std::string& node) = 0;
@@ -83,9 +89,22 @@ class Backend {
   virtual void resume(const std::string& node) = 0;
   // The node's pid, or -1 when it is not running.
   virtual pid_t pid(const std::string& node) = 0;
-  // The named network namespace of the node ("" for local): what the nemesis
-  // enters (in a forked child) to install qdiscs and firewall rules.
+  // The named network namespace of the node ("" for local and ssh).
   virtual std::string net_namespace(const std::string& node) const = 0;
+  // `argv` wrapped so that it runs with the node's network: `ip netns exec
+  // <ns> ...` (netns), an ssh command to its host (ssh), {} when the backend
+  // has no per-node network (local). What the nemesis runs its firewall,
+  // qdisc and agent commands through.
+  virtual std::vector<std::string> node_command(const std::string& node, const std::vector<std::string>& argv) const;
+  // Where the node's files are as the node sees them: `local` itself, except
+  // on ssh, where the node's data dir is on its host.
+  virtual std::filesystem::path node_data_dir(const std::string& node, const std::filesystem::path& local) const;
+  // The node's network device toward its peers, for qdiscs ("eth0" on netns;
+  // on ssh the device of the host's route to another node).
+  virtual std::string node_device(const std::string&) const { return "eth0"; }
+  // Whether pid() names a process of this machine (the cgroup freezer and
+  // /proc may be used on it); false for ssh.
+  virtual bool local_processes() const { return true; }
 
   // A directory that lives as long as the run's objects and is removed with
   // them by teardown() and cleanup_leftovers() (libfaketime offset files).
@@ -96,13 +115,47 @@ class Backend {
   virtual void teardown() = 0;
 };
 
+// One host of the ssh backend: the node named `name` runs on `host` (a name
+// or an IPv4 address the controller's ssh reaches).
+struct SshHost {
+  std::string name;  // "n1"
+  std::string host;  // "192.168.56.11", "node1.example"
+};
+
+// How the ssh backend logs in (Jepsen's --username, --ssh-private-key, ...).
+struct SshOptions {
+  std::vector<SshHost> hosts;
+  std::string user = "root";
+  std::filesystem::path private_key;  // "" = ssh's own defaults (agent, ~/.ssh/id_*)
+  int port = 22;
+  // Off: unknown host keys are accepted into a known_hosts file of the run's
+  // own (accept-new); a changed key is still refused. On: ssh's usual
+  // known_hosts files and StrictHostKeyChecking=yes.
+  bool strict_host_key_checking = false;
+  std::chrono::seconds connect_timeout{5};
+};
+
+// Reads a nodes file (vagrant/nodes.txt's format): one node per line, either
+// `host` (named n1, n2, ... in order) or `name host`; blank lines and `#`
+// comments are skipped. Throws std::invalid_argument naming the file and
+// line: missing or unreadable file, no hosts, a bad name, a host given twice,
+// more than two words on a line.
+std::vector<SshHost> read_nodes_file(const std::filesystem::path& path);
+// The same checks for `--node` flags, each `host` or `name=host`.
+std::vector<SshHost> parse_node_flags(const std::vector<std::string>& nodes);
+
 struct BackendOptions {
   std::string run_id;                   // short, [a-z0-9], <= 8 chars: names are built from it
   std::filesystem::path state_dir;      // manifests for cleanup; default_state_dir() if empty
-  int port = 7000;                      // netns: the port every node listens on
+  int port = 7000;                      // netns, ssh: the port every node listens on
+  SshOptions ssh;                       // ssh only
+  // ssh: programs copied to every host's run directory at create(), which
+  // node_command() then runs there in place of the local path
+  // (faultline-agent for packet faults).
+  std::vector<std::filesystem::path> tools;
 };
 
-// "netns" or "local"; throws std::invalid_argument naming the kind and the
+// "netns", "ssh" or "local"; throws std::invalid_argument naming the kind and the
 // known ones, or BackendError when the kind cannot work here (netns without root).
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options);
 const std::vector<std::string>& known_backends();

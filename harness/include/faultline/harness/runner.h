@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultline/checker/checker.h"
+#include "faultline/harness/backend.h"
 
 namespace faultline::harness {
 
@@ -44,6 +45,15 @@ struct RunConfig {
   double ready_timeout_s = 30;
   std::filesystem::path node_binary;  // "" = find faultline-node next to faultline, then PATH
   std::filesystem::path agent_binary; // "" = find faultline-agent likewise (packet faults only)
+  // --backend ssh (Jepsen's flags): hosts from a nodes file or --node flags;
+  // validate() reads them into ssh_hosts and sets `nodes` to their count.
+  std::filesystem::path nodes_file;
+  std::vector<std::string> node_hosts;   // --node host | name=host
+  std::string ssh_user = "root";
+  std::filesystem::path ssh_private_key;
+  int ssh_port = 22;
+  bool strict_host_key_checking = false;
+  std::vector<SshHost> ssh_hosts;
 
   nlohmann::json to_json() const;
 };

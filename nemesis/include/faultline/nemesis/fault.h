@@ -67,6 +67,11 @@ struct NemesisOptions {
   std::string run_id;                 // names cgroups: faultline-<run>-<node>
   std::filesystem::path agent;        // faultline-agent, for packet faults
   std::filesystem::path clock_dir;    // per-node faketime offset files (clock_file.h)
+  // How clock faults skew: "faketime" (offset files read by libfaketime in
+  // each node process on this machine) or "host" (nodes are whole hosts:
+  // `agent clock-step` steps each host's wall clock with clock_settime, NTP
+  // is stopped on the hosts during the run and started again at heal).
+  std::string clock_mode = "faketime";
   // Pauses are drawn around it (0.5x to 2x), so some outlast it on purpose.
   std::chrono::milliseconds suspicion_timeout{3000};
   // Target sets a window may pick from: one, minority, majority, all.
@@ -75,6 +80,10 @@ struct NemesisOptions {
   // to draw from (delay, loss, duplicate, reorder, corrupt, rate).
   std::string packet_mechanism = "netem";
   std::vector<std::string> packet_kinds;
+  // Whether NodeControl::pid() names processes of this machine. When not
+  // (nodes on other hosts), pauses use SIGSTOP through the NodeControl, never
+  // this machine's cgroup freezer.
+  bool local_processes = true;
   // Run log lines ("packet faults use the NFQUEUE shaper: ...").
   std::function<void(const std::string&)> log = [](const std::string&) {};
 };
