@@ -7,6 +7,9 @@ set -euo pipefail
 nodes="$1"
 
 /vagrant/ci/install-deps.sh
+# provision-node.sh (run first on every VM) made the cluster key; the
+# harness logs in to the nodes as root with it.
+install -m 600 /vagrant/vagrant/.ssh/id_faultline /root/.ssh/id_faultline
 out=/vagrant/vagrant/nodes.txt
 : > "$out"
 IFS=',' read -ra pairs <<< "$nodes"

@@ -26,3 +26,20 @@ sed -i "/ ${name}\$/d; /# faultline-begin/,/# faultline-end/d" /etc/hosts
   echo "$hosts"
   echo "# faultline-end"
 } >> /etc/hosts
+
+# The cluster's ssh key: made once, by whichever VM gets here first (the
+# mkdir is the lock: VMs may provision in parallel), kept in the synced
+# folder (never committed: .gitignore), trusted by root on every VM; the
+# controller logs in to the nodes with it.
+keydir=/vagrant/vagrant/.ssh
+if mkdir -p "$(dirname "$keydir")" && mkdir "$keydir.lock" 2>/dev/null; then
+  mkdir -p "$keydir"
+  [ -f "$keydir/id_faultline" ] || ssh-keygen -q -t ed25519 -N '' -C faultline-vagrant -f "$keydir/id_faultline"
+  touch "$keydir/ready"
+fi
+for _ in $(seq 1 120); do [ -f "$keydir/ready" ] && break; sleep 1; done
+[ -f "$keydir/ready" ] || { echo "provision: no cluster key appeared in $keydir" >&2; exit 1; }
+install -d -m 700 /root/.ssh
+grep -qxF "$(cat "$keydir/id_faultline.pub")" /root/.ssh/authorized_keys 2>/dev/null ||
+  cat "$keydir/id_faultline.pub" >> /root/.ssh/authorized_keys
+chmod 600 /root/.ssh/authorized_keys

@@ -3,21 +3,14 @@
 #include <algorithm>
 #include <numeric>
 
+#include "fmix64.h"
+
 namespace faultline::node {
 
 namespace {
 
 // Scaling a 64-bit hash to [0, q) by a 128-bit multiply avoids modulo bias.
 __extension__ typedef unsigned __int128 U128;
-
-std::uint64_t fmix64(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
 
 // splitmix64: small, fast and fully specified, so every node (and every
 // platform's standard library) deals the same ring.

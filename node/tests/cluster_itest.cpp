@@ -10,8 +10,12 @@ namespace {
 
 // Short timeouts keep each test well under a minute; one failure marks a
 // peer dead so later writes go straight to hints.
+// Data-path tests: static membership, where one failed call marks a peer
+// dead (unreachable_after), so kills take effect at once. SWIM's own
+// timing is tested in membership_itest.cpp.
 Json fast(Json extra = Json::object()) {
-  Json j = {{"peer_timeout_ms", 300},
+  Json j = {{"membership", "static"},
+            {"peer_timeout_ms", 300},
             {"request_timeout_ms", 2000},
             {"unreachable_after", 1},
             {"hint_replay_interval_ms", 100}};
@@ -145,9 +149,15 @@ TEST(Cluster, VersionVectorsKeepBothConcurrentWrites) {
   EXPECT_EQ(r["values"], Json({"apple+pear+plum"}));
 }
 
+// The forged-context tests inject no faults: a slow call on a loaded machine
+// must not mark a peer dead (fast()'s unreachable_after 1) and fail an ALL write.
+const Json kVvNoFailures = {{"versioning", "vv"}, {"write_mode", "one-phase"}, {"peer_timeout_ms", 2000},
+                            {"unreachable_after", 1000}};
+
 TEST(Cluster, ForgedVvContextIsRefusedAndDoesNotHideALaterWrite) {
-  Cluster c(3, fast({{"versioning", "vv"}, {"write_mode", "one-phase"}}));
-  ASSERT_TRUE(c.call(0, put("doc", "v1", "ALL"))["ok"]);
+  Cluster c(3, fast(kVvNoFailures));
+  Json first = c.call(0, put("doc", "v1", "ALL"));
+  ASSERT_TRUE(first["ok"]) << first.dump();
   // A context claiming n1 (node 0) issued a counter far beyond any it has:
   // accepted, it would cover n1's later writes and make them obsolete.
   Json forged = put("doc", "forged", "ALL");
@@ -186,8 +196,9 @@ bool has_value(const Json& values, const std::string& v) {
 }
 
 TEST(Cluster, ForgedVvContextForAnotherNodeIsRefusedOrDisarmed) {
-  Cluster c(3, fast({{"versioning", "vv"}, {"write_mode", "one-phase"}}));
-  ASSERT_TRUE(c.call(0, put("doc", "v1", "ALL"))["ok"]);
+  Cluster c(3, fast(kVvNoFailures));
+  Json first = c.call(0, put("doc", "v1", "ALL"));
+  ASSERT_TRUE(first["ok"]) << first.dump();
   // 1. Far beyond any clock: n2 (node 1) cannot have issued 2^60, so n1
   //    refuses it although the entry is not its own.
   Json absurd = put("doc", "absurd", "ALL");

@@ -174,7 +174,7 @@ TEST(Config, MembershipModesAndTheirChecks) {
   Json j = three_members();
   NodeConfig c = config_from_json(j);
   validate(c);
-  EXPECT_EQ(c.membership, MembershipMode::kStatic);
+  EXPECT_EQ(c.membership, MembershipMode::kSwim);  // the default mode
   EXPECT_EQ(c.central_monitor, "n1");  // default: the first member
   j["membership"] = "swim";
   j["swim_period_ms"] = 500;

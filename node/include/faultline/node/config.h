@@ -85,7 +85,7 @@ struct NodeConfig {
   // Failure detection (MEMBERSHIP.md): static (data-path failures, above),
   // swim (SWIM + Lifeguard over UDP on the node's port) or central (every
   // node heartbeats to central_monitor, which decides).
-  MembershipMode membership = MembershipMode::kStatic;
+  MembershipMode membership = MembershipMode::kSwim;
   int swim_period_ms = 1000;         // protocol period
   int swim_probe_timeout_ms = 500;   // <= swim_period_ms
   int swim_push_pull_ms = 30000;     // full-view sync
