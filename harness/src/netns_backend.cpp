@@ -93,6 +93,53 @@ void warn_if_bridge_traffic_is_filtered(const std::string& run_id, const std::st
       run_id, bridge, bridge, bridge);
 }
 
+// The kernel keeps one ARP table for every network namespace together, and
+// its hard limit (net.ipv4.neigh.default.gc_thresh3, 1024 by default) counts
+// them all. Nodes that talk to every peer (SWIM probes, push-pull) need about
+// n * (n + 1) entries: at 50 nodes 2,550, far past the default. Past the limit
+// new neighbours are not resolved ("neighbour: arp_cache: neighbor table
+// overflow!") and connections hang in SYN-SENT, which looked like nodes
+// wedging at 40-50 nodes. The limits exist only in the root namespace, so a
+// run that needs more raises them (never lowers them, never restores them:
+// another run may be relying on them) and says so.
+void ensure_neighbour_capacity(const std::string& run_id, std::size_t nodes) {
+  const std::string dir = "/proc/sys/net/ipv4/neigh/default/";
+  auto read_value = [&](const std::string& name) -> long {
+    std::ifstream in(dir + name);
+    long v = -1;
+    in >> v;
+    return v;
+  };
+  long in_use = 0;
+  {
+    std::ifstream stat("/proc/net/stat/arp_cache");
+    std::string header, entries;
+    if (std::getline(stat, header) && stat >> entries) in_use = std::strtol(entries.c_str(), nullptr, 16);
+  }
+  const long needed = in_use + static_cast<long>(nodes * (nodes + 1)) + 256;
+  const long thresh2 = read_value("gc_thresh2"), thresh3 = read_value("gc_thresh3");
+  if (thresh3 < 0 || thresh3 >= 2 * needed) return;
+  std::string changed;
+  auto raise = [&](const std::string& name, long from, long to) {
+    if (from >= to) return;
+    std::ofstream out(dir + name);
+    out << to;
+    out.flush();
+    if (!out) {
+      spdlog::warn("netns backend {}: cannot raise {}{} from {} to {} for {} nodes: connections may hang once the "
+                   "kernel's neighbour table is full", run_id, dir, name, from, to, nodes);
+      return;
+    }
+    changed += (changed.empty() ? "" : ", ") + name + " " + std::to_string(from) + " -> " + std::to_string(to);
+  };
+  raise("gc_thresh2", thresh2, needed);
+  raise("gc_thresh3", thresh3, 2 * needed);
+  if (!changed.empty())
+    spdlog::warn("netns backend {}: raised the kernel's neighbour table limits (net.ipv4.neigh.default.{}): {} "
+                 "nodes need about {} entries across their namespaces",
+                 run_id, changed, nodes, nodes * (nodes + 1));
+}
+
 class NetnsBackend final : public Backend {
  public:
   explicit NetnsBackend(const BackendOptions& options)
@@ -145,6 +192,7 @@ class NetnsBackend final : public Backend {
     }
     subnet_ = subnet;
     warn_if_bridge_traffic_is_filtered(run_id_, bridge);
+    ensure_neighbour_capacity(run_id_, node_names.size());
 
     // Inside each namespace: its address and links up, one `ip -n NS -batch`
     // per node; independent of each other, so a few threads shorten create().

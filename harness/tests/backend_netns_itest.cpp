@@ -260,6 +260,33 @@ TEST_F(NetnsBackendTest, ListingsSurviveLinksChangingDuringTheDump) {
   EXPECT_GT(churns.load(), 0);
 }
 
+long read_sysctl(const std::string& path) {
+  std::ifstream in(path);
+  long v = -1;
+  in >> v;
+  return v;
+}
+
+// All namespaces share one ARP table whose hard limit (gc_thresh3, 1024 by
+// default) 50 all-to-all nodes overflow; connections then hang in SYN-SENT.
+// A large cluster's create() raises the limits. The test puts them back to
+// the kernel's defaults first (what a fresh machine has; the small clusters
+// other tests run fit well within them).
+TEST_F(NetnsBackendTest, LargeClusterRaisesTheSharedNeighbourTableLimits) {
+  const std::string dir = "/proc/sys/net/ipv4/neigh/default/";
+  std::ofstream(dir + "gc_thresh3") << std::max(1024L, read_sysctl(dir + "gc_thresh2"));
+  std::ofstream(dir + "gc_thresh2") << 512;
+  std::ofstream(dir + "gc_thresh3") << 1024;
+  ASSERT_EQ(read_sysctl(dir + "gc_thresh3"), 1024);
+  constexpr std::size_t kNodes = 40;
+  auto backend = make();
+  backend->create(node_names(kNodes));
+  EXPECT_GE(read_sysctl(dir + "gc_thresh3"), static_cast<long>(2 * kNodes * (kNodes + 1)));
+  EXPECT_GE(read_sysctl(dir + "gc_thresh2"), static_cast<long>(kNodes * (kNodes + 1)));
+  backend->teardown();
+  EXPECT_TRUE(leftovers_named(run_id_).empty());
+}
+
 // Scale: how many nodes this machine can run. Disabled by default (it takes
 // long under load); run with --gtest_also_run_disabled_tests and
 // FAULTLINE_SCALE_NODES=10,20,50.
