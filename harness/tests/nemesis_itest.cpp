@@ -32,7 +32,7 @@ json read_json(const fs::path& p) {
   return json::parse(in);
 }
 
-std::string slurp(const fs::path& p) { return faultline::testing::slurp(p.string()); }
+using faultline::testing::slurp;
 
 // Everything a run's faults could leave behind, one line per object found.
 std::vector<std::string> leftovers(const std::string& run_id) {
@@ -122,8 +122,11 @@ TEST(Nemesis, R1w1UnderPartitionsShowsStaleReads) {
   EXPECT_GT(anomalies_of(f.results, "stale-read"), 0) << f.results.dump(2);
   expect_witnesses(f.results);
   // Each window carries its grudge, for reports to draw.
-  for (const auto& e : f.history.nemesis)
-    if (e.phase == faultline::history::FaultPhase::kStart) EXPECT_TRUE(e.params.contains("grudge")) << e.params.dump();
+  for (const auto& e : f.history.nemesis) {
+    if (e.phase == faultline::history::FaultPhase::kStart) {
+      EXPECT_TRUE(e.params.contains("grudge")) << e.params.dump();
+    }
+  }
   EXPECT_TRUE(leftovers(f.run_id).empty()) << describe(leftovers(f.run_id));
 }
 

@@ -22,10 +22,7 @@ void write_history(const fs::path& dir) {
     << R"({"index":1,"time":2000000,"process":0,"type":"ok","f":"add","value":1,"node":"n1"})" << "\n";
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using faultline::testing::slurp;
 
 TEST(ReportCli, WritesTheReportOfARunDirectory) {
   node::testing::TestDir dir("report-cli");

@@ -16,11 +16,7 @@ namespace fs = std::filesystem;
 using faultline::node::testing::TestDir;
 using faultline::testing::run_faultline;
 using faultline::testing::RunResult;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using faultline::testing::slurp;
 
 TEST(RunReports, EveryRunLeavesAReportAnIndexAndJunit) {
   TestDir dir("run-report");

@@ -87,12 +87,7 @@ std::string checked_key(const Json& k, const Limits& limits, const std::string& 
 }  // namespace
 
 AeRequest parse_ae_request(const Json& m, const Limits& limits) {
-  auto proto = m.find("proto");
-  if (proto == m.end() || !proto->is_number_integer() || proto->get<std::int64_t>() != kPeerProtocolVersion)
-    throw ProtocolError(errc::kProtocolVersion,
-                        "peer protocol version mismatch: this node speaks " + std::to_string(kPeerProtocolVersion) +
-                            ", got " + (proto == m.end() ? std::string("none") : proto->dump()),
-                        /*close=*/true);
+  check_peer_protocol_version(m);
   AeRequest r;
   if (m.contains("id")) r.id = m["id"];
   const std::string op = m["op"].get<std::string>();  // is_ae_message checked it is a string

@@ -164,13 +164,17 @@ bool is_peer_message(const Json& m) {
   return it != m.end() && it->is_string() && it->get<std::string>().rfind("peer.", 0) == 0;
 }
 
-PeerRequest parse_peer_request(const Json& m, const Limits& limits) {
+void check_peer_protocol_version(const Json& m) {
   auto proto = m.find("proto");
   if (proto == m.end() || !proto->is_number_integer() || proto->get<std::int64_t>() != kPeerProtocolVersion)
     throw ProtocolError(errc::kProtocolVersion,
                         "peer protocol version mismatch: this node speaks " + std::to_string(kPeerProtocolVersion) +
                             ", got " + (proto == m.end() ? std::string("none") : proto->dump()),
                         /*close=*/true);
+}
+
+PeerRequest parse_peer_request(const Json& m, const Limits& limits) {
+  check_peer_protocol_version(m);
   PeerRequest req;
   if (m.contains("id")) req.id = m["id"];
   const std::string op = need_string(m, "op");

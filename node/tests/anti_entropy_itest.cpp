@@ -3,12 +3,11 @@
 // the cluster until the end, so only anti-entropy can move data to the
 // replica that missed it; replicas are checked one by one with local reads.
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "faultline/testing/file_text.h"
 #include "faultline/testing/node_cluster.h"
 
 namespace faultline::node::testing {
@@ -84,12 +83,7 @@ int held_by(Cluster& c, int i, int n, int from = 0) {
 
 Json ae_status(Cluster& c, int i) { return c.call(i, {{"op", "status"}})["anti_entropy"]; }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using faultline::testing::slurp;
 
 // 10,000 keys: about 5 s of writes on the 2-core development VM.
 constexpr int kKeys = 10000;
@@ -127,7 +121,7 @@ TEST(AntiEntropy, AloneBringsAPausedReplicaUpToDate) {
                 ae_status(c, 1)["keys_repaired"].get<std::uint64_t>(),
             static_cast<std::uint64_t>(kKeys * 9 / 10));
   EXPECT_GT(s["bytes_sent"].get<std::uint64_t>(), 0u);
-  const std::string log = read_file(c.log_of(victim)) + read_file(c.log_of(0)) + read_file(c.log_of(1));
+  const std::string log = slurp(c.log_of(victim)) + slurp(c.log_of(0)) + slurp(c.log_of(1));
   EXPECT_NE(log.find("\"anti_entropy_repair\""), std::string::npos);
   EXPECT_NE(log.find("\"range\""), std::string::npos);
 }
@@ -242,7 +236,7 @@ TEST(AntiEntropy, DeleteResurrectsUnderGcGrace) {
     if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(back) << "expected the deleted value to come back under gc-grace; logs:\n"
-                    << read_file(c.log_of(victim)).substr(0, 6000) << "\n"
+                    << slurp(c.log_of(victim)).substr(0, 6000) << "\n"
                     << c.call(victim, get_local("doomed")).dump() << ae_status(c, victim).dump();
 }
 

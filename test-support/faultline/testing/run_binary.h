@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "faultline/testing/file_text.h"
+
 namespace faultline::testing {
 
 struct RunResult {
@@ -22,13 +24,6 @@ struct RunResult {
 };
 
 inline std::string faultline_binary() { return std::string(FAULTLINE_BINARY_DIR) + "/harness/faultline"; }
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs `program args...`; kills it after `timeout` so a hung child fails the
 // test instead of hanging it (exit_code is then -1).

@@ -127,6 +127,9 @@ struct PeerRequest {
 };
 
 bool is_peer_message(const nlohmann::json& message);
+// Every peer message (data and anti-entropy) is checked for "proto" first:
+// throws ProtocolError(kProtocolVersion, close) unless it is ours.
+void check_peer_protocol_version(const nlohmann::json& message);
 // Throws ProtocolError (kProtocolVersion with close for a version mismatch).
 PeerRequest parse_peer_request(const nlohmann::json& message, const Limits& limits);
 // One frame as the node's dispatcher sees it: "op" starting with "peer." is
