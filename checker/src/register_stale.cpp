@@ -111,15 +111,8 @@ class KeyCheck {
   void check_read(const Read& r) {
     ++totals_.reads;
     if (r.cas) ++totals_.cas_reads;
+    if (r.value->is_null()) return check_null_read(r);
     const auto found = by_value_.find(r.value->dump());
-    if (found == by_value_.end() && r.value->is_null()) {
-      ++totals_.initial_reads;
-      // Every write follows the initial value, so any ok write that ended
-      // before the read began overwrote it.
-      const std::size_t missed = first_finished_after(-1);
-      if (missed != SIZE_MAX && writes_[missed].end < r.begin) report_stale(r, nullptr, writes_[missed]);
-      return;
-    }
     std::vector<const Write*> possible;
     std::vector<const Write*> failed;
     if (found != by_value_.end()) {
@@ -145,6 +138,42 @@ class KeyCheck {
     if (w.outcome != OpType::kOk) return;
     const std::size_t missed = first_finished_after(w.end);
     if (missed != SIZE_MAX && writes_[missed].end < r.begin) report_stale(r, &w, writes_[missed]);
+  }
+
+  // Null is the initial value and what every delete (a write of null)
+  // leaves, so deletes need not be unique: a null read is stale only when
+  // the initial value and every delete that may be its source were each
+  // certainly overwritten before it began. An indeterminate delete may land
+  // at any time, so its null can always be read.
+  void check_null_read(const Read& r) {
+    ++totals_.initial_reads;
+    // Every write follows the initial value, so any ok write that ended
+    // before the read began overwrote it.
+    const Write* source = nullptr;  // nullptr: the initial value
+    std::size_t missed = first_finished_after(-1);
+    if (missed == SIZE_MAX || writes_[missed].end >= r.begin) return;
+    if (const auto deletes = by_value_.find("null"); deletes != by_value_.end()) {
+      for (std::size_t d : deletes->second) {
+        const Write& del = writes_[d];
+        if (del.outcome == OpType::kFail || del.begin > r.end) continue;  // never applied / after the read
+        if (del.outcome != OpType::kOk) return;
+        const std::size_t over = first_finished_after(del.end);
+        if (over == SIZE_MAX || writes_[over].end >= r.begin) return;
+        // Report the latest source: what it missed is then a value, never a
+        // later delete (that delete would itself be a later source).
+        if (source == nullptr || del.end > source->end) {
+          source = &del;
+          missed = over;
+        }
+      }
+    }
+    report_stale(r, source, writes_[missed]);
+  }
+
+  // "the delete" for a write of null, else "the write of 3".
+  std::string mutation_phrase(const Write& w) const {
+    if (w.value->is_null()) return "the delete";
+    return "the " + view_.invocation(w.op).f + " of " + w.value->dump();
   }
 
   std::string read_phrase(const Read& r) const {
@@ -177,7 +206,8 @@ class KeyCheck {
     if (w != nullptr) {
       view_.append_witness(w->op, a.witness);
       a.details["write"] = view_.describe(w->op);
-      text += " written by the " + view_.invocation(w->op).f + " that ended at " + detail::format_duration(view_.complete_time(w->op));
+      text += w->value->is_null() ? " left by the delete that ended at " : " written by the " + view_.invocation(w->op).f + " that ended at ";
+      text += detail::format_duration(view_.complete_time(w->op));
     } else {
       a.details["write"] = nullptr;
       text += " the initial value";
@@ -186,9 +216,12 @@ class KeyCheck {
     view_.append_witness(r.op, a.witness);
     a.details["missed_write"] = view_.describe(missed.op);
     a.details["missed_value"] = *missed.value;
+    // A value read after its delete completed: a lost delete, or a deleted
+    // value brought back (a resurrection, e.g. tombstones purged too early).
+    a.details["missed_delete"] = missed.value->is_null();
     a.details["stale_ms"] = ms;
-    text += ", but the " + view_.invocation(missed.op).f + " of " + missed.value->dump() + " (began " +
-            detail::format_duration(view_.invoke_time(missed.op)) + ") had already overwritten it, completing at " +
+    text += ", but " + mutation_phrase(missed) + " (began " + detail::format_duration(view_.invoke_time(missed.op)) +
+            (missed.value->is_null() ? ") had already removed it, completing at " : ") had already overwritten it, completing at ") +
             detail::format_duration(view_.complete_time(missed.op)) + ", " + detail::format_duration(stale_ns) +
             " before the read began";
     a.description = std::move(text);

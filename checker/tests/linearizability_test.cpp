@@ -48,6 +48,19 @@ TEST(Linearizability, ReadsOfInitialNil) {
   EXPECT_EQ(run(late).valid, Validity::kInvalid);
 }
 
+TEST(Linearizability, AWriteOfNilIsADelete) {
+  // register: writing nil returns the register to its initial value, so a
+  // read of nil after it is fine and the deleted value coming back is not.
+  for (LinModel m : {LinModel::kRegister, LinModel::kCasRegister}) {
+    HistoryBuilder b;
+    b.invoke(0, "write", 1).ok(0, "write", 1).invoke(0, "write", nullptr).ok(0, "write", nullptr);
+    b.invoke(1, "read").ok(1, "read", nullptr);
+    EXPECT_EQ(run(b, m).valid, Validity::kValid) << to_string(m);
+    b.invoke(1, "read").ok(1, "read", 1);  // resurrected
+    EXPECT_EQ(run(b, m).valid, Validity::kInvalid) << to_string(m);
+  }
+}
+
 TEST(Linearizability, ReadOfNeverWrittenValueIsInvalid) {
   HistoryBuilder b;
   b.invoke(0, "write", 1).ok(0, "write", 1).invoke(1, "read").ok(1, "read", 7);

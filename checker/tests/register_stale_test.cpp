@@ -174,6 +174,71 @@ TEST(RegisterStale, InitialValueAfterACompletedWriteIsStale) {
   EXPECT_THAT(res.anomalies[0].description, HasSubstr("the initial value"));
 }
 
+TEST(RegisterStale, AValueReadAfterItsDeleteCompletedIsStaleNamingTheDelete) {
+  // What a resurrected delete looks like: the value comes back after the
+  // delete of it was acknowledged.
+  Script s;
+  const auto w = s.invoke(0, "write", 7);
+  s.ok(0);
+  const auto d = s.invoke(0, "write", nullptr);
+  s.ok(0);
+  const auto r = s.at(5'000'000).invoke(1, "read");
+  s.ok(1, 7);
+  const Result res = check_register_stale(s.history());
+  ASSERT_EQ(res.valid, Validity::kInvalid);
+  ASSERT_EQ(res.anomalies.size(), 1u);
+  const Anomaly& a = res.anomalies[0];
+  EXPECT_EQ(a.kind, "stale-read");
+  EXPECT_EQ(a.details["write"]["invoke"], w);
+  EXPECT_EQ(a.details["missed_write"]["invoke"], d);
+  EXPECT_EQ(a.details["read"]["invoke"], r);
+  EXPECT_TRUE(a.details["missed_delete"].get<bool>());
+  EXPECT_THAT(a.description, HasSubstr("but the delete (began 2.000 ms) had already removed it"));
+}
+
+TEST(RegisterStale, NullAfterAnyNumberOfDeletesIsFineUntilOverwritten) {
+  Script s;
+  s.invoke(0, "write", 1);
+  s.ok(0);
+  s.invoke(0, "write", nullptr);
+  s.ok(0);
+  s.invoke(0, "write", 2);
+  s.ok(0);
+  const auto d2 = s.invoke(0, "write", nullptr);
+  s.ok(0);
+  s.invoke(1, "read");
+  s.ok(1, nullptr);  // the second delete's null: fine, though deletes repeat a value
+  Result res = check_register_stale(s.history());
+  EXPECT_EQ(res.valid, Validity::kValid) << to_json(res).dump();
+  EXPECT_EQ(count(res, "ambiguous_read_count"), 0u);
+  // Once a write follows the last delete, null is stale; the report names
+  // the delete it came from and the write that overwrote it.
+  const auto w3 = s.invoke(0, "write", 3);
+  s.ok(0);
+  s.invoke(1, "read");
+  s.ok(1, nullptr);
+  res = check_register_stale(s.history());
+  ASSERT_EQ(res.valid, Validity::kInvalid);
+  ASSERT_EQ(res.anomalies.size(), 1u);
+  EXPECT_EQ(res.anomalies[0].details["write"]["invoke"], d2);
+  EXPECT_EQ(res.anomalies[0].details["missed_write"]["invoke"], w3);
+  EXPECT_FALSE(res.anomalies[0].details["missed_delete"].get<bool>());
+  EXPECT_THAT(res.anomalies[0].description, HasSubstr("left by the delete that ended at"));
+}
+
+TEST(RegisterStale, AnIndeterminateDeleteMayAlwaysBeRead) {
+  Script s;
+  s.invoke(0, "write", 1);
+  s.ok(0);
+  s.invoke(0, "write", nullptr);
+  s.info(0);  // may land at any later moment
+  s.invoke(1, "write", 2);
+  s.ok(1);
+  s.invoke(2, "read");
+  s.ok(2, nullptr);
+  EXPECT_EQ(check_register_stale(s.history()).valid, Validity::kValid);
+}
+
 TEST(RegisterStale, CasWritesItsTargetAndReadsItsSource) {
   Script s;
   s.invoke(0, "write", 1);
@@ -258,8 +323,9 @@ TEST(RegisterStale, MalformedCasIsUnknown) {
 // A linearizable register: every operation takes effect at one instant
 // inside its window (events on even times, effects on odd ones); info
 // writes may land any time later, or never; a cas succeeds iff the register
-// holds `from` at its instant, and fails otherwise.
-History simulate_register(std::mt19937_64& rng, int processes, int ops_per_process, int keys) {
+// holds `from` at its instant, and fails otherwise. A `deletes` share of
+// writes write null (a delete).
+History simulate_register(std::mt19937_64& rng, int processes, int ops_per_process, int keys, double deletes = 0) {
   struct Event {
     std::int64_t time;
     std::uint64_t seq;
@@ -304,8 +370,9 @@ History simulate_register(std::mt19937_64& rng, int processes, int ops_per_proce
           effects.push_back(Effect{effect, push(end, process, OpType::kOk, "read", key, nullptr), key, 1, nullptr, nullptr});
         }
       } else if (kind < 0.8) {
-        const std::int64_t v = next_value++;
-        written[key].push_back(v);
+        const bool del = deletes > 0 && u(rng) < deletes;
+        const Json v = del ? Json() : Json(next_value++);
+        if (!del) written[key].push_back(v.get<std::int64_t>());
         push(begin, process, OpType::kInvoke, "write", key, v);
         if (roll < 0.08) {
           push(end, process, OpType::kFail, "write", key, v);
@@ -418,10 +485,25 @@ Verdicts brute_force(const History& h) {
       return best;
     };
     const Pair* m = nullptr;
-    if (v.is_null() && any.empty()) {
+    if (v.is_null()) {
       // The initial value precedes every write: any ok write overwrote it.
       for (const Pair& w : pairs) {
         if (key(w) == key(r) && written(w) && type(w) == OpType::kOk && *w.done < r.invoke && (!m || *w.done < *m->done)) m = &w;
+      }
+      // Each delete that may have left the null must be overwritten too;
+      // the report names what the latest-ending one missed.
+      const Pair* latest = nullptr;
+      for (const Pair* d : possible) {
+        if (d->invoke > *r.done) continue;
+        const Pair* over = type(*d) == OpType::kOk ? missed(*d->done) : nullptr;
+        if (!over) {
+          m = nullptr;
+          break;
+        }
+        if (!latest || *d->done > *latest->done) {
+          latest = d;
+          m = over;
+        }
       }
     } else if (possible.empty()) {
       out.impossible.insert(h.ops[r.invoke].index);
@@ -452,7 +534,8 @@ Verdicts verdicts_of(const Result& res) {
 TEST(RegisterStaleRandom, LinearizableHistoriesShowNoStaleRead) {
   for (std::uint64_t seed = 1; seed <= 400; ++seed) {
     std::mt19937_64 rng(seed);
-    const History h = simulate_register(rng, 2 + static_cast<int>(seed % 6), 40, 1 + static_cast<int>(seed % 3));
+    const double deletes = seed % 2 == 0 ? 0.3 : 0;  // half the corpus deletes too
+    const History h = simulate_register(rng, 2 + static_cast<int>(seed % 6), 40, 1 + static_cast<int>(seed % 3), deletes);
     const Result res = check_register_stale(h);
     ASSERT_EQ(res.valid, Validity::kValid) << "seed " << seed << ": " << to_json(res).dump();
     EXPECT_GT(count(res, "read_count"), 0u);
@@ -512,7 +595,8 @@ TEST(RegisterStaleRandom, AgreesWithBruteForceOnCorruptedHistories) {
   std::size_t stale = 0, impossible = 0;
   for (std::uint64_t seed = 1; seed <= 400; ++seed) {
     std::mt19937_64 rng(seed * 31);
-    History h = simulate_register(rng, 2 + static_cast<int>(seed % 5), 10 + static_cast<int>(seed % 30), 1 + static_cast<int>(seed % 2));
+    const double deletes = seed % 3 == 0 ? 0.3 : 0;
+    History h = simulate_register(rng, 2 + static_cast<int>(seed % 5), 10 + static_cast<int>(seed % 30), 1 + static_cast<int>(seed % 2), deletes);
     std::uniform_real_distribution<double> u(0, 1);
     for (Op& op : h.ops) {
       if (op.f != "read" || op.type != OpType::kOk) continue;

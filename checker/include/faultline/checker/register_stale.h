@@ -4,15 +4,21 @@
 // Workload, per key (ops without a key share one register): `write` of the
 // invocation's value, `read` returning the ok completion's value (null = the
 // initial value), and optionally `cas` with value [from, to]: an ok cas read
-// `from` and wrote `to`. Written values must be unique per key.
+// `from` and wrote `to`. Written values must be unique per key, except null:
+// a write of null is a delete, back to the initial value, and a key may be
+// deleted any number of times.
 //
 // A read returning v (an ok read, or the `from` of an ok cas) is
 //   stale        when v's write W completed ok, and another write W' that
 //                began after W completed (so W' is after W in every order)
 //                completed ok before the read began: v was certainly
 //                overwritten. The report names W' (the earliest-completing
-//                such write: the one missed for longest). Reading the initial
-//                value after any ok write completed is stale the same way.
+//                such write: the one missed for longest). Reading null is
+//                stale the same way when the initial value and every delete
+//                that could have left it were each overwritten. A value read
+//                after a delete that began once its write had completed is a
+//                stale read with details.missed_delete: a lost or
+//                resurrected delete.
 //   impossible   when no write could have produced v: nobody wrote v, only
 //                failed writes did (fail = definitely not applied), or the
 //                only write of v began after the read ended.
