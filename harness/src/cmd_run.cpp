@@ -59,6 +59,10 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--time-limit", c->time_limit_s, "Seconds of workload")->capture_default_str();
   cmd->add_option("--rate", c->rate, "Operations per second over all clients (0 = unlimited)")->capture_default_str();
   cmd->add_option("--concurrency", c->concurrency, "Client workers (0 = 2 per node)")->capture_default_str();
+  cmd->add_option("--delete-fraction", c->delete_fraction, "register: share of writes that delete the key")
+      ->capture_default_str();
+  cmd->add_option("--ops-per-key", c->ops_per_key, "register: operations on a key before it is retired")
+      ->capture_default_str();
   cmd->add_option("--seed", c->seed, "Seed for every random choice (0 = pick one; it is recorded)");
   cmd->add_option("--store-preset", c->store_preset, "faultline-node preset (see node/PRESETS.md)")
       ->capture_default_str();

@@ -151,6 +151,8 @@ json RunConfig::to_json() const {
           {"time_limit_s", time_limit_s},
           {"rate", rate},
           {"concurrency", concurrency},
+          {"delete_fraction", delete_fraction},
+          {"ops_per_key", ops_per_key},
           {"seed", seed},
           {"store_preset", store_preset},
           {"store_opts", store_opts},
@@ -195,6 +197,9 @@ std::string validate(RunConfig& c) {
   if (!(c.time_limit_s > 0)) return "--time-limit must be positive, got " + std::to_string(c.time_limit_s);
   if (c.rate < 0) return "--rate must be >= 0 (0 = unlimited), got " + std::to_string(c.rate);
   if (c.concurrency < 0) return "--concurrency must be >= 0 (0 = 2 per node), got " + std::to_string(c.concurrency);
+  if (!(c.delete_fraction >= 0 && c.delete_fraction <= 1))
+    return "--delete-fraction must be within [0, 1], got " + std::to_string(c.delete_fraction);
+  if (c.ops_per_key < 1) return "--ops-per-key must be at least 1, got " + std::to_string(c.ops_per_key);
   if (c.test_count < 1) return "--test-count must be at least 1, got " + std::to_string(c.test_count);
   if (c.recovery_s < 0) return "--recovery must be >= 0, got " + std::to_string(c.recovery_s);
   if (!(c.op_timeout_s > 0)) return "--op-timeout must be positive";

@@ -377,6 +377,8 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
     wo.seed = config.seed;
     wo.concurrency = config.concurrency;
     wo.rate = config.rate;
+    wo.delete_fraction = config.delete_fraction;
+    wo.ops_per_key = config.ops_per_key;
     wo.time_limit = std::chrono::milliseconds(static_cast<long>(config.time_limit_s * 1000));
     wo.op_timeout = std::chrono::milliseconds(static_cast<long>(config.op_timeout_s * 1000));
     wo.preset = config.store_preset;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <chrono>
 #include <filesystem>
@@ -77,7 +78,8 @@ struct FinishedRun {
 FinishedRun run(const TestDir& dir, std::vector<std::string> args) {
   FinishedRun f;
   const fs::path out = dir.path() / "store";
-  std::vector<std::string> all = {"run", "--out", out.string(), "--nodes", "5", "--recovery", "2"};
+  std::vector<std::string> all = {"run", "--out", out.string(), "--nodes", "5"};
+  if (std::find(args.begin(), args.end(), "--recovery") == args.end()) all.insert(all.end(), {"--recovery", "2"});
   all.insert(all.end(), args.begin(), args.end());
   f.result = run_faultline(all);
   std::error_code ec;
@@ -144,6 +146,65 @@ TEST(Nemesis, LwwWallUnderClockSkewLosesUpdates) {
   expect_witnesses(f.results);
   for (const auto& e : f.history.nemesis) EXPECT_TRUE(e.params.contains("offsets_ms")) << e.params.dump();
   EXPECT_TRUE(leftovers(f.run_id).empty()) << describe(leftovers(f.run_id));
+}
+
+// Reads that returned a value of a key after a delete of that key had
+// completed: deletes undone after the fact (or lost).
+int reads_of_deleted_keys(const FinishedRun& f) {
+  const auto& ops = f.history.ops;
+  int found = 0;
+  for (const auto& r : f.results["results"]) {
+    if (r["checker"] != "register-stale-read") continue;
+    for (const auto& a : r.value("anomalies", json::array())) {
+      if (a["kind"] != "stale-read" || a["details"]["value"].is_null()) continue;
+      const auto key = a["details"]["key"].get<std::string>();
+      const auto read_at = a["details"]["read"]["invoke"].get<std::int64_t>();
+      for (std::size_t i = 0; i < ops.size() && static_cast<std::int64_t>(i) < read_at; ++i) {
+        const auto& op = ops[i];
+        if (op.key == key && op.f == "write" && op.type == faultline::history::OpType::kOk && op.value.is_null()) {
+          ++found;
+          break;
+        }
+      }
+    }
+  }
+  return found;
+}
+
+int ok_deletes(const faultline::history::History& h) {
+  int n = 0;
+  for (const auto& op : h.ops) n += op.f == "write" && op.type == faultline::history::OpType::kOk && op.value.is_null();
+  return n;
+}
+
+// gc-grace purges tombstones after 1 s, and keeps hints for 1 s only: a
+// replica cut off by a partition when a key is deleted keeps its old value
+// and, once healed, anti-entropy hands that value back to the replicas that
+// purged the delete. The same run with the safe preset (grace of 10 days)
+// keeps every delete. Same seed and flags; only the preset differs.
+TEST(Nemesis, GcGraceResurrectsDeletesThatSafeKeeps) {
+  FAULTLINE_REQUIRE_ROOT();
+  const std::vector<std::string> flags = {"--nemesis", "partition", "--nemesis-interval", "3", "--time-limit", "20",
+                                          "--rate", "100", "--delete-fraction", "0.3", "--recovery", "5",
+                                          "--seed", "4"};
+  TestDir dir("nemesis-gc-grace");
+  std::vector<std::string> args = {"--store-preset", "gc-grace"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  FinishedRun f = run(dir, args);
+  EXPECT_EQ(f.result.exit_code, 1) << f.result.out << f.result.err;  // invalid: the preset allows nothing
+  EXPECT_EQ(f.results["verdict"], "invalid") << f.results.dump(2);
+  EXPECT_GT(reads_of_deleted_keys(f), 0) << f.results.dump(2);
+  expect_witnesses(f.results);
+  EXPECT_TRUE(leftovers(f.run_id).empty()) << describe(leftovers(f.run_id));
+
+  TestDir safe_dir("nemesis-gc-safe");
+  args = {"--store-preset", "safe"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  FinishedRun s = run(safe_dir, args);
+  EXPECT_EQ(s.result.exit_code, 0) << s.result.out << s.result.err;
+  EXPECT_EQ(s.results["verdict"], "valid") << s.results.dump(2);
+  EXPECT_GT(ok_deletes(s.history), 50);
+  EXPECT_EQ(reads_of_deleted_keys(s), 0);
 }
 
 class SafeUnderFaults : public ::testing::TestWithParam<int> {};

@@ -229,6 +229,10 @@ TEST(Config, TombstoneGraceMustExceedTheAntiEntropyInterval) {
   c = config_from_json(j);
   EXPECT_NO_THROW(validate(c));
   EXPECT_LT(c.tombstone_grace_ms, c.anti_entropy_interval_ms);
+  // ... and a hint window no longer than the grace, so a replica that missed
+  // a delete by more than the window gets it from anti-entropy alone.
+  EXPECT_LE(c.hint_window_ms, c.tombstone_grace_ms);
+  EXPECT_TRUE(c.hinted_handoff);
   // no-hints turns off both background repairs; its anomaly needs both off.
   j["preset"] = "no-hints";
   c = config_from_json(j);

@@ -166,6 +166,10 @@ std::string replay_command(const Json& c) {
   num("--time-limit", "time_limit_s");
   num("--rate", "rate");
   num("--concurrency", "concurrency");
+  if (c.value("workload", std::string()) == "register") {
+    num("--delete-fraction", "delete_fraction");
+    num("--ops-per-key", "ops_per_key");
+  }
   num("--seed", "seed");
   str("--store-preset", "store_preset");
   if (c.contains("store_opts") && c["store_opts"].is_array())

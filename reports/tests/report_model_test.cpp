@@ -192,6 +192,13 @@ TEST(ReplayCommand, RebuildsTheRunsFlags) {
             std::string::npos)
       << replay;
   EXPECT_EQ(replay.find("--packet-faults"), std::string::npos) << replay;
+  // The register workload's own knobs, when the run recorded them.
+  c["delete_fraction"] = 0.5;
+  c["ops_per_key"] = 20;
+  EXPECT_NE(replay_command(c).find("--concurrency 0 --delete-fraction 0.5 --ops-per-key 20 --seed 42"), std::string::npos)
+      << replay_command(c);
+  c["workload"] = "set";
+  EXPECT_EQ(replay_command(c).find("--delete-fraction"), std::string::npos) << replay_command(c);
 }
 
 }  // namespace

@@ -41,8 +41,10 @@ const std::vector<PresetRules>& rules() {
       // Hints off only lets replicas diverge; the workloads read at the
       // preset's quorum, where that cannot show, so nothing is allowed.
       {"no-hints", true, {}, {}},
-      // Tombstones purged before anti-entropy spreads them: deleted keys can
-      // come back. No workload deletes yet, so nothing else can show here.
+      // Tombstones purged before anti-entropy spreads them: a deleted
+      // register value comes back, which the checkers see as a stale read of
+      // a deleted key (details.missed_delete). That is the anomaly the preset
+      // exists to show, so it is not allowed: the run must come out invalid.
       {"gc-grace", true, {}, {}},
   };
   return table;

@@ -38,7 +38,8 @@ class RegisterGenerator : public OpGenerator {
         workers_(worker_count(o)),
         slots_(o.live_keys > 0 ? o.live_keys : worker_count(o)),
         per_generation_(register_ops_per_generation(o)),
-        reads_(read_fraction(o, 0.5)) {}
+        reads_(read_fraction(o, 0.5)),
+        deletes_(o.delete_fraction) {}
 
   PlannedOp next() override {
     const std::int64_t generation = ops_ / per_generation_;
@@ -48,6 +49,8 @@ class RegisterGenerator : public OpGenerator {
     op.key = "r" + std::to_string(slot) + "-" + std::to_string(generation);
     if (rng_.unit() < reads_) {
       op.f = "read";
+    } else if (deletes_ > 0 && rng_.unit() < deletes_) {
+      op.f = "write";  // of null: a delete, back to the initial value
     } else {
       op.f = "write";
       op.value = writes_ * workers_ + worker_ + 1;  // unique over all workers, never the initial null
@@ -59,7 +62,7 @@ class RegisterGenerator : public OpGenerator {
  private:
   Rng rng_;
   std::int64_t worker_, workers_, slots_, per_generation_;
-  double reads_;
+  double reads_, deletes_;
   std::int64_t ops_ = 0, writes_ = 0;
 };
 

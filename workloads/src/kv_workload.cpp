@@ -134,4 +134,25 @@ void KvWorkload::run(history::HistoryWriter& history, const std::atomic<bool>& s
 
 void KvWorkload::final_phase(history::HistoryWriter&, Stats&, Clock::time_point) {}
 
+void KvWorkload::read_back(const std::vector<std::vector<std::string>>& keys, history::HistoryWriter& history,
+                           Stats& stats, Clock::time_point deadline) {
+  constexpr int kAttempts = 3;
+  on_every_worker([&](Worker& worker, const std::atomic<bool>& halted) {
+    const auto w = static_cast<std::size_t>(worker.index);
+    if (w >= keys.size()) return;
+    // An op may take op_timeout; starting one only when that much time is
+    // left keeps the whole phase within the deadline.
+    const auto may_start = [&] { return !halted.load() && Clock::now() + options_.op_timeout <= deadline; };
+    for (const std::string& key : keys[w]) {
+      const PlannedOp op{"read", key, history::Json()};
+      for (int attempt = 0; attempt < kAttempts && may_start(); ++attempt) {
+        const Outcome out = perform(worker, op, history, stats);
+        if (out.type == OpType::kOk) break;
+        if (out.error == "connect") nap(std::min(options_.op_timeout, std::chrono::milliseconds(100)), [&] { return halted.load(); });
+      }
+      if (!may_start()) return;
+    }
+  });
+}
+
 }  // namespace faultline::workloads::detail

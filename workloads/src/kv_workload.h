@@ -64,6 +64,12 @@ class KvWorkload : public Workload {
   // exception is rethrown once every thread has finished.
   void on_every_worker(const std::function<void(Worker&, const std::atomic<bool>& halted)>& body);
 
+  // The final phases' reads: worker w reads each key of keys[w] once, in
+  // order, retrying a failed read up to 3 times; an op starts only while
+  // op_timeout is left before `deadline`, so the phase ends by then.
+  void read_back(const std::vector<std::vector<std::string>>& keys, history::HistoryWriter& history, Stats& stats,
+                 std::chrono::steady_clock::time_point deadline);
+
   // Sleeps up to `d`, waking early when stopped() turns true.
   static void nap(std::chrono::milliseconds d, const std::function<bool()>& stopped);
 

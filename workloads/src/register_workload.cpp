@@ -5,10 +5,16 @@
 
 namespace faultline::workloads::detail {
 
+using Clock = std::chrono::steady_clock;
 using history::Json;
 using history::OpType;
 
-RegisterWorkload::RegisterWorkload(WorkloadOptions options) : KvWorkload("register", std::move(options)) {}
+RegisterWorkload::RegisterWorkload(WorkloadOptions options)
+    : KvWorkload("register", std::move(options)), written_(workers_.size()) {}
+
+void RegisterWorkload::invoked(const Worker& worker, const PlannedOp& op) {
+  if (op.f == "write") written_[static_cast<std::size_t>(worker.index)].insert(*op.key);
+}
 
 Outcome RegisterWorkload::execute(KvClient& client, const PlannedOp& op) {
   Outcome out;
@@ -29,11 +35,23 @@ Outcome RegisterWorkload::execute(KvClient& client, const PlannedOp& op) {
     }
     return out;
   }
-  const KvResult r = client.put(*op.key, op.value.dump());
+  const KvResult r = op.value.is_null() ? client.del(*op.key) : client.put(*op.key, op.value.dump());
   out.type = r.type;
   out.error = r.error;
   out.value = op.value;
   return out;
+}
+
+void RegisterWorkload::final_phase(history::HistoryWriter& history, Stats& stats, Clock::time_point deadline) {
+  std::set<std::string> keys;
+  for (const auto& mine : written_) keys.insert(mine.begin(), mine.end());
+  // Key i (in sorted order) is read by worker i % n: an even spread over
+  // the workers and so over the nodes.
+  const std::size_t n = workers_.size();
+  std::vector<std::vector<std::string>> to_read(n);
+  std::size_t i = 0;
+  for (const auto& k : keys) to_read[i++ % n].push_back(k);
+  read_back(to_read, history, stats, deadline);
 }
 
 }  // namespace faultline::workloads::detail

@@ -2,6 +2,10 @@
 #ifndef FAULTLINE_WORKLOADS_SRC_REGISTER_WORKLOAD_H_
 #define FAULTLINE_WORKLOADS_SRC_REGISTER_WORKLOAD_H_
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include "kv_workload.h"
 
 namespace faultline::workloads::detail {
@@ -9,13 +13,27 @@ namespace faultline::workloads::detail {
 // History shape (model "register"): f "read" (value null on the invocation,
 // the integer read or null for a key never written on ok) and f "write"
 // (value the integer written, on invocation and completion), each with the
-// key "r<slot>-<gen>". Values are sent to the node as decimal strings.
+// key "r<slot>-<gen>". Values are sent to the node as decimal strings. A
+// write of null is a delete (the node's delete op).
+//
+// Final phase: one read of every key any worker invoked a write for
+// (retried up to 3 times if it fails), spread over the workers so that a key
+// is read back through another node than most of its writers. Without it, a
+// key whose last write was a delete would never be read again, and a delete
+// undone after the fact (a resurrection) would go unseen.
 class RegisterWorkload : public KvWorkload {
  public:
   explicit RegisterWorkload(WorkloadOptions options);
+  void final_phase(history::HistoryWriter& history, Stats& stats,
+                   std::chrono::steady_clock::time_point deadline) override;
 
  protected:
   Outcome execute(KvClient& client, const PlannedOp& op) override;
+  void invoked(const Worker& worker, const PlannedOp& op) override;
+
+ private:
+  // Keys each worker invoked a write for; written only by that worker.
+  std::vector<std::set<std::string>> written_;
 };
 
 }  // namespace faultline::workloads::detail

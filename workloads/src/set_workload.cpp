@@ -37,26 +37,15 @@ Outcome SetWorkload::execute(KvClient& client, const PlannedOp& op) {
 void SetWorkload::final_phase(history::HistoryWriter& history, Stats& stats, Clock::time_point deadline) {
   const std::size_t n = workers_.size();
   // Element e was added by worker e % n; worker (e + 1) % n reads it back.
-  std::vector<std::vector<std::int64_t>> to_read(n);
-  for (const auto& elements : added_)
-    for (std::int64_t e : elements) to_read[static_cast<std::size_t>(e + 1) % n].push_back(e);
-  for (auto& list : to_read) std::sort(list.begin(), list.end());
-
-  constexpr int kAttempts = 3;
-  on_every_worker([&](Worker& worker, const std::atomic<bool>& halted) {
-    // An op may take op_timeout; starting one only when that much time is
-    // left keeps the whole phase within the deadline.
-    const auto may_start = [&] { return !halted.load() && Clock::now() + options_.op_timeout <= deadline; };
-    for (std::int64_t e : to_read[static_cast<std::size_t>(worker.index)]) {
-      PlannedOp op{"read", "e" + std::to_string(e), Json()};
-      for (int attempt = 0; attempt < kAttempts && may_start(); ++attempt) {
-        const Outcome out = perform(worker, op, history, stats);
-        if (out.type == OpType::kOk) break;
-        if (out.error == "connect") nap(std::min(options_.op_timeout, std::chrono::milliseconds(100)), [&] { return halted.load(); });
-      }
-      if (!may_start()) return;
-    }
-  });
+  std::vector<std::vector<std::int64_t>> elements(n);
+  for (const auto& mine : added_)
+    for (std::int64_t e : mine) elements[static_cast<std::size_t>(e + 1) % n].push_back(e);
+  std::vector<std::vector<std::string>> to_read(n);
+  for (std::size_t w = 0; w < n; ++w) {
+    std::sort(elements[w].begin(), elements[w].end());
+    for (std::int64_t e : elements[w]) to_read[w].push_back("e" + std::to_string(e));
+  }
+  read_back(to_read, history, stats, deadline);
 }
 
 }  // namespace faultline::workloads::detail

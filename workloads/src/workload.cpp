@@ -34,6 +34,8 @@ void validate(const WorkloadOptions& o) {
   if (o.live_keys < 0) bad("live_keys must be >= 0 (0 = one per worker), got " + std::to_string(o.live_keys));
   if (o.read_fraction && !(*o.read_fraction >= 0 && *o.read_fraction <= 1))
     bad("read_fraction must be within [0, 1], got " + std::to_string(*o.read_fraction));
+  if (!(o.delete_fraction >= 0 && o.delete_fraction <= 1))
+    bad("delete_fraction must be within [0, 1], got " + std::to_string(o.delete_fraction));
   try {
     detail::require_known_preset(o.preset);
   } catch (const std::invalid_argument& e) {

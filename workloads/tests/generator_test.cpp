@@ -82,16 +82,19 @@ TEST(Generator, RegisterKeysMoveToAFreshGenerationInStep) {
   EXPECT_EQ(slots_seen, (std::set<std::string>{"r0", "r1"}));
 }
 
-TEST(Generator, RegisterWritesUniqueValuesAndHonoursTheReadFraction) {
+TEST(Generator, RegisterWritesUniqueValuesAndHonoursTheReadAndDeleteFractions) {
   auto o = three_nodes(5);
   std::set<std::int64_t> values;
-  int reads = 0, total = 0;
+  int reads = 0, deletes = 0, total = 0;
   for (int w = 0; w < worker_count(o); ++w) {
     for (const auto& op : take("register", o, w, 2000)) {
       ++total;
       if (op.f == "read") {
         ++reads;
         EXPECT_TRUE(op.value.is_null());
+      } else if (op.value.is_null()) {
+        ASSERT_EQ(op.f, "write");  // a delete
+        ++deletes;
       } else {
         ASSERT_EQ(op.f, "write");
         ASSERT_TRUE(op.value.is_number_integer());
@@ -100,6 +103,12 @@ TEST(Generator, RegisterWritesUniqueValuesAndHonoursTheReadFraction) {
     }
   }
   EXPECT_NEAR(static_cast<double>(reads) / total, 0.5, 0.03);
+  EXPECT_NEAR(static_cast<double>(deletes) / (total - reads), 0.1, 0.02);  // the default share of writes
+  o.delete_fraction = 0;
+  for (const auto& op : take("register", o, 0, 500)) EXPECT_FALSE(op.f == "write" && op.value.is_null());
+  o.delete_fraction = 1;
+  for (const auto& op : take("register", o, 0, 500)) EXPECT_TRUE(op.value.is_null()) << op.f;
+  o.delete_fraction = 0.1;
   o.read_fraction = 0;
   for (const auto& op : take("register", o, 0, 500)) EXPECT_EQ(op.f, "write");
   o.read_fraction = 1;

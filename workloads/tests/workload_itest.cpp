@@ -64,26 +64,34 @@ TEST(WorkloadCluster, FiveSecondRegisterRunOnSafeIsValid) {
   const auto path = (dir.path() / "history.jsonl").string();
   Stats stats;
   std::atomic<bool> stop{false};
+  std::int64_t main_ops = 0;
   {
     history::HistoryWriter writer(path, Json{{"workload", "register"}, {"seed", o.seed}});
     workload->run(writer, stop, stats);
+    main_ops = stats.ok.load() + stats.fail.load() + stats.info.load();
     workload->final_phase(writer, stats, Clock::now() + std::chrono::seconds(5));
     writer.close();
   }
   const auto h = history::read_jsonl(path);
   expect_all_completed(h);
+  const std::int64_t final_ops = stats.ok.load() + stats.fail.load() + stats.info.load() - main_ops;
   // 300 ops/s asked for 5 s (a loaded machine gives less), nearly all ok on
   // a healthy cluster.
   EXPECT_GT(stats.ok.load(), 500);
   EXPECT_LT(stats.fail.load() + stats.info.load(), stats.ok.load() / 20);
-  std::set<std::string> keys;
-  std::int64_t reads_of_values = 0;
+  std::set<std::string> keys, written;
+  std::int64_t reads_of_values = 0, deletes = 0;
   for (const Op& op : h.ops) {
     keys.insert(*op.key);
     if (op.f == "read" && op.type == OpType::kOk && !op.value.is_null()) ++reads_of_values;
+    if (op.f == "write" && op.is_invoke()) written.insert(*op.key);
+    if (op.f == "write" && op.type == OpType::kOk && op.value.is_null()) ++deletes;
   }
   EXPECT_GT(keys.size(), 6u) << "keys were not rotated";  // 6 live keys at a time
   EXPECT_GT(reads_of_values, 200) << "reads should mostly see written values";
+  EXPECT_GT(deletes, 10) << "a tenth of the writes should be deletes";
+  // The final phase read every written key once (no failures on a healthy cluster).
+  EXPECT_EQ(final_ops, static_cast<std::int64_t>(written.size()));
 
   std::printf("register/safe: ok %lld fail %lld info %lld, %zu keys\n", static_cast<long long>(stats.ok.load()),
               static_cast<long long>(stats.fail.load()), static_cast<long long>(stats.info.load()), keys.size());

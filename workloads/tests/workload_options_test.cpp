@@ -57,6 +57,8 @@ TEST(WorkloadOptions, EachBadOptionIsNamed) {
       {[](auto& o) { o.live_keys = -2; }, "live_keys"},
       {[](auto& o) { o.read_fraction = 1.5; }, "read_fraction"},
       {[](auto& o) { o.read_fraction = std::nan(""); }, "read_fraction"},
+      {[](auto& o) { o.delete_fraction = -0.1; }, "delete_fraction"},
+      {[](auto& o) { o.delete_fraction = std::nan(""); }, "delete_fraction"},
       {[](auto& o) { o.preset = "fast-and-loose"; }, "fast-and-loose"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {

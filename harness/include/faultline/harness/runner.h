@@ -34,6 +34,8 @@ struct RunConfig {
   double time_limit_s = 60;
   double rate = 0;           // ops/s; 0 = unlimited
   int concurrency = 0;       // 0 = 2 per node
+  double delete_fraction = 0.1;  // register: share of writes that delete the key
+  int ops_per_key = 200;         // register: operations before a key is retired
   std::uint64_t seed = 0;    // 0 = pick one (recorded in config.json)
   std::string store_preset = "safe";
   std::vector<std::string> store_opts;  // "key=value", passed to every node's config

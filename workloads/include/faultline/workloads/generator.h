@@ -26,7 +26,7 @@ namespace faultline::workloads {
 struct PlannedOp {
   std::string f;                   // register: "read", "write"; set: "add", "read"
   std::optional<std::string> key;  // register: "r<slot>-<gen>"; set: "e<element>"
-  history::Json value;             // write/add: the integer; read: null
+  history::Json value;             // write/add: the integer (null: a register delete); read: null
 
   friend bool operator==(const PlannedOp&, const PlannedOp&) = default;
 };
@@ -50,7 +50,8 @@ std::uint64_t worker_seed(std::uint64_t seed, int worker);
 // max(1, ops_per_key / workers) operations in each generation g, each on a
 // slot drawn at random, key "r<slot>-<g>". However the workers drift apart,
 // a key therefore sees at most workers * that many operations, which is at
-// most ops_per_key when ops_per_key >= workers (else at most workers).
+// most ops_per_key when ops_per_key >= workers (else at most workers). Of the
+// writes, a delete_fraction share are deletes: f "write" with value null.
 //
 // Set: adds of the worker's elements w, w + c, ... as keys "e<element>", and
 // with probability read_fraction a read of one element: one of the worker's

@@ -11,7 +11,12 @@
 //   register - single-key reads and writes of unique values over a few live
 //              keys; a key is retired after ops_per_key operations and a fresh
 //              one takes its place (Jepsen's independent generator), so each
-//              key's history stays small enough to check. Model "register"
+//              key's history stays small enough to check. A delete_fraction
+//              share of writes delete the key instead (recorded as writes of
+//              null, the register's initial value). Final phase: one read of
+//              every key written, after the faults are healed, so a key whose
+//              last write was a delete shows whether the delete held (a
+//              deleted value coming back is a stale read). Model "register"
 //              (f "read"/"write", integer values, key per register): the
 //              stale-read checker and linearizability.
 //   set      - adds of unique integer elements, each its own key (written
@@ -57,6 +62,8 @@ struct WorkloadOptions {
   // set: reads of single elements vs adds). Unset = the workload's default
   // (register 0.5, set 0.2).
   std::optional<double> read_fraction;
+  // register: the share of writes that are deletes, in [0, 1].
+  double delete_fraction = 0.1;
   // Op::time is nanoseconds since this instant, the run's origin, which the
   // runner also uses for nemesis events.
   std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now();
