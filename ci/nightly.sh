@@ -46,6 +46,7 @@ register safe   packet,zombie              valid
 set      safe   partition,kill             valid
 register r1w1   partition                  caught:stale-read
 register lww-wall clock                    caught:stale-read|nonlinearizable
+register gc-grace partition                caught:stale-read|nonlinearizable
 MATRIX
 }
 if [ -n "$configs" ]; then

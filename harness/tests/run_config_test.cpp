@@ -2,6 +2,8 @@
 // with a reason naming it, before anything starts.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "faultline/harness/runner.h"
 
 namespace faultline::harness {
@@ -49,6 +51,9 @@ TEST(RunConfig, BadValuesNameTheFlag) {
   expect_refused(with([](RunConfig& x) { x.time_limit_s = 0; }), "--time-limit");
   expect_refused(with([](RunConfig& x) { x.rate = -1; }), "--rate");
   expect_refused(with([](RunConfig& x) { x.concurrency = -2; }), "--concurrency");
+  expect_refused(with([](RunConfig& x) { x.delete_fraction = 1.5; }), "--delete-fraction");
+  expect_refused(with([](RunConfig& x) { x.delete_fraction = std::nan(""); }), "--delete-fraction");
+  expect_refused(with([](RunConfig& x) { x.ops_per_key = 0; }), "--ops-per-key");
   expect_refused(with([](RunConfig& x) { x.test_count = 0; }), "--test-count");
   expect_refused(with([](RunConfig& x) { x.store_preset = "fast"; }), "--store-preset 'fast'");
   expect_refused(with([](RunConfig& x) { x.store_opts = {"fsync"}; }), "key=value");
