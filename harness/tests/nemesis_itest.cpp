@@ -184,9 +184,16 @@ int ok_deletes(const faultline::history::History& h) {
 // keeps every delete. Same seed and flags; only the preset differs.
 TEST(Nemesis, GcGraceResurrectsDeletesThatSafeKeeps) {
   FAULTLINE_REQUIRE_ROOT();
-  const std::vector<std::string> flags = {"--nemesis", "partition", "--nemesis-interval", "3", "--time-limit", "20",
-                                          "--rate", "100", "--delete-fraction", "0.3", "--recovery", "5",
-                                          "--seed", "4"};
+  // A resurrection needs a key whose value reached every replica before a
+  // window and whose last write is a delete more than the hint window
+  // before the heal. Keys change generation all at once (every worker
+  // moves on after its share of ops_per_key), here every 2 s (200 ops per
+  // key over 20 workers at 5 ops/s each), so each 4 s window sees one
+  // change early enough: 20 keys, half of them last written by a delete.
+  // (With 4 s generations whether a window saw one was down to the seed.)
+  const std::vector<std::string> flags = {"--nemesis", "partition", "--nemesis-interval", "4", "--time-limit", "30",
+                                          "--rate", "100", "--concurrency", "20", "--delete-fraction", "0.5",
+                                          "--recovery", "5", "--seed", "4"};
   TestDir dir("nemesis-gc-grace");
   std::vector<std::string> args = {"--store-preset", "gc-grace"};
   args.insert(args.end(), flags.begin(), flags.end());
