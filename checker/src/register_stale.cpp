@@ -170,10 +170,23 @@ class KeyCheck {
     report_stale(r, source, writes_[missed]);
   }
 
-  // "the delete" for a write of null, else "the write of 3".
+  // "the delete" for a write of null, else "the write of 3" / "the cas to 3".
   std::string mutation_phrase(const Write& w) const {
-    if (w.value->is_null()) return "the delete";
-    return "the " + view_.invocation(w.op).f + " of " + w.value->dump();
+    const std::string& f = view_.invocation(w.op).f;
+    if (w.value->is_null() && f == "write") return "the delete";
+    return "the " + f + (f == "cas" ? " to " : " of ") + w.value->dump();
+  }
+
+  // Whether an ok delete (anything that wrote null) began after `w` ended
+  // and ended before `r` began: the value read had certainly been deleted.
+  bool deleted_between(const Write& w, const Read& r) const {
+    const auto deletes = by_value_.find("null");
+    if (deletes == by_value_.end()) return false;
+    for (std::size_t d : deletes->second) {
+      const Write& del = writes_[d];
+      if (del.outcome == OpType::kOk && del.begin > w.end && del.end < r.begin) return true;
+    }
+    return false;
   }
 
   std::string read_phrase(const Read& r) const {
@@ -206,7 +219,8 @@ class KeyCheck {
     if (w != nullptr) {
       view_.append_witness(w->op, a.witness);
       a.details["write"] = view_.describe(w->op);
-      text += w->value->is_null() ? " left by the delete that ended at " : " written by the " + view_.invocation(w->op).f + " that ended at ";
+      const std::string& f = view_.invocation(w->op).f;
+      text += w->value->is_null() && f == "write" ? " left by the delete that ended at " : " written by the " + f + " that ended at ";
       text += detail::format_duration(view_.complete_time(w->op));
     } else {
       a.details["write"] = nullptr;
@@ -216,9 +230,10 @@ class KeyCheck {
     view_.append_witness(r.op, a.witness);
     a.details["missed_write"] = view_.describe(missed.op);
     a.details["missed_value"] = *missed.value;
-    // A value read after its delete completed: a lost delete, or a deleted
-    // value brought back (a resurrection, e.g. tombstones purged too early).
-    a.details["missed_delete"] = missed.value->is_null();
+    // A value read after a delete of it completed: a lost delete, or a
+    // deleted value brought back (a resurrection, e.g. tombstones purged too
+    // early). The missed write named may be an earlier overwrite.
+    a.details["missed_delete"] = w != nullptr && !w->value->is_null() && deleted_between(*w, r);
     a.details["stale_ms"] = ms;
     text += ", but " + mutation_phrase(missed) + " (began " + detail::format_duration(view_.invoke_time(missed.op)) +
             (missed.value->is_null() ? ") had already removed it, completing at " : ") had already overwritten it, completing at ") +

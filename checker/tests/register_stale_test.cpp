@@ -196,6 +196,38 @@ TEST(RegisterStale, AValueReadAfterItsDeleteCompletedIsStaleNamingTheDelete) {
   EXPECT_THAT(a.description, HasSubstr("but the delete (began 2.000 ms) had already removed it"));
 }
 
+TEST(RegisterStale, MissedDeleteIsSetWhenTheFirstOverwriteWasAWrite) {
+  Script s;
+  s.invoke(0, "write", 1);
+  s.ok(0);
+  const auto w2 = s.invoke(0, "write", 2);
+  s.ok(0);
+  s.invoke(0, "write", nullptr);
+  s.ok(0);
+  s.invoke(1, "read");
+  s.ok(1, 1);  // 1 is back after 2 overwrote it and the key was deleted
+  const Result res = check_register_stale(s.history());
+  ASSERT_EQ(res.anomalies.size(), 1u);
+  EXPECT_EQ(res.anomalies[0].details["missed_write"]["invoke"], w2);  // the first overwrite
+  EXPECT_TRUE(res.anomalies[0].details["missed_delete"].get<bool>());
+}
+
+TEST(RegisterStale, ACasToNullIsADeleteButIsNamedACas) {
+  Script s;
+  s.invoke(0, "write", 1);
+  s.ok(0);
+  s.invoke(0, "cas", Json::array({1, nullptr}));
+  s.ok(0);
+  s.invoke(1, "read");
+  s.ok(1, nullptr);  // fine: the cas left null
+  s.invoke(1, "read");
+  s.ok(1, 1);
+  const Result res = check_register_stale(s.history());
+  ASSERT_EQ(res.anomalies.size(), 1u) << to_json(res).dump();
+  EXPECT_TRUE(res.anomalies[0].details["missed_delete"].get<bool>());
+  EXPECT_THAT(res.anomalies[0].description, HasSubstr("but the cas to null (began"));
+}
+
 TEST(RegisterStale, NullAfterAnyNumberOfDeletesIsFineUntilOverwritten) {
   Script s;
   s.invoke(0, "write", 1);
@@ -386,9 +418,10 @@ History simulate_register(std::mt19937_64& rng, int processes, int ops_per_proce
         }
       } else {
         const auto& seen = written[key];
-        const Json from = seen.empty() ? Json(nullptr) : Json(seen[rng() % seen.size()]);
-        const std::int64_t to = next_value++;
-        written[key].push_back(to);
+        const Json from = seen.empty() || (deletes > 0 && u(rng) < 0.2) ? Json(nullptr) : Json(seen[rng() % seen.size()]);
+        const bool del = deletes > 0 && u(rng) < deletes;
+        const Json to = del ? Json() : Json(next_value++);
+        if (!del) written[key].push_back(to.get<std::int64_t>());
         push(begin, process, OpType::kInvoke, "cas", key, Json::array({from, to}));
         if (roll < 0.08) {
           push(end, process, OpType::kInfo, "cas", key, nullptr);

@@ -5,6 +5,9 @@
 // never touched, and lets `git bisect run` search: a commit is bad if any of
 // its K replays is invalid (faults are timing-dependent), good if all are
 // valid, skipped if it does not build or a replay errors or is unknown.
+// A commit older than a flag the replay needs (e.g. a register run's
+// --delete-fraction) refuses it with exit 254 and is skipped too: it cannot
+// replay that run.
 //
 // Everything it makes stays under --work (default /tmp/faultline-bisect-*):
 // the worktree (removed at the end), one build directory reused across

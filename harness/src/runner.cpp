@@ -483,6 +483,8 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   }
 
   results["ops"] = {{"ok", stats.ok.load()}, {"fail", stats.fail.load()}, {"info", stats.info.load()}};
+  // Final reads the deadline cut off: what they would have checked was not.
+  if (stats.unread.load() > 0) results["final_phase_unread"] = stats.unread.load();
   rec.ops_ok = stats.ok.load();
   rec.ops_fail = stats.fail.load();
   rec.ops_info = stats.info.load();

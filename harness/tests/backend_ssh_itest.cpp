@@ -234,7 +234,10 @@ TEST_F(SshBackend, PausesAndKillsGoByPidOverSsh) {
   const fs::path out = dir.path() / "store";
   const RunResult r = run_faultline({"run", "--backend", "ssh", "--nodes-file", hosts_->nodes_file().string(),
                                      "--ssh-private-key", hosts_->key().string(), "--workload", "register",
-                                     "--nemesis", "pause,kill", "--nemesis-interval", "1", "--time-limit", "9",
+                                     // 15 s: a kill window waits for the restart over ssh,
+                                     // which took 4.6 s on a loaded machine and left no
+                                     // time for a pause window in 9 s.
+                                     "--nemesis", "pause,kill", "--nemesis-interval", "1", "--time-limit", "15",
                                      "--recovery", "2", "--out", out.string(), "--seed", "11"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const fs::path run_dir = fs::canonical(out / "latest");

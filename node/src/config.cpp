@@ -56,8 +56,9 @@ const Member& NodeConfig::self() const {
 
 namespace {
 
-// Presets are "safe" with exactly one knob weakened, so a failing run points
-// at one cause. Keep PRESETS.md in step with this table.
+// Presets are "safe" with exactly one thing weakened (one knob, or the knobs
+// of one misconfiguration: no-hints, gc-grace), so a failing run points at
+// one cause. Keep PRESETS.md in step with this table.
 NodeConfig apply_preset(std::string_view name) {
   NodeConfig c;  // defaults are the safe preset
   c.preset = std::string(name);

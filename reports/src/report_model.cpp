@@ -167,7 +167,10 @@ std::string replay_command(const Json& c) {
   num("--rate", "rate");
   num("--concurrency", "concurrency");
   if (c.value("workload", std::string()) == "register") {
-    num("--delete-fraction", "delete_fraction");
+    // A run recorded before register deleted anything has no field: it had
+    // none, and the default now deletes.
+    if (c.contains("delete_fraction")) num("--delete-fraction", "delete_fraction");
+    else out << " --delete-fraction 0";
     num("--ops-per-key", "ops_per_key");
   }
   num("--seed", "seed");

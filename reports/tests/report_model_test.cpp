@@ -181,8 +181,9 @@ TEST(ReportModel, OddInputNeverThrows) {
 TEST(ReplayCommand, RebuildsTheRunsFlags) {
   EXPECT_EQ(replay_command(testing::config_json()),
             "faultline run --nodes 3 --backend netns --workload register --nemesis partition,clock --time-limit 5.0 "
-            "--rate 0.0 --concurrency 0 --seed 42 --store-preset r1w1 --store-opt read_repair=none --recovery 10.0 "
-            "--op-timeout 1.0");
+            "--rate 0.0 --concurrency 0 --delete-fraction 0 --seed 42 --store-preset r1w1 --store-opt read_repair=none "
+            "--recovery 10.0 --op-timeout 1.0")
+      << "a register run recorded before deletes had none";
   auto c = testing::config_json();
   c["nemesis_interval_s"] = 2.5;
   c["nemesis_targets"] = {"one", "all"};

@@ -143,14 +143,17 @@ void KvWorkload::read_back(const std::vector<std::vector<std::string>>& keys, hi
     // An op may take op_timeout; starting one only when that much time is
     // left keeps the whole phase within the deadline.
     const auto may_start = [&] { return !halted.load() && Clock::now() + options_.op_timeout <= deadline; };
-    for (const std::string& key : keys[w]) {
-      const PlannedOp op{"read", key, history::Json()};
+    for (std::size_t i = 0; i < keys[w].size(); ++i) {
+      if (!may_start()) {
+        stats.unread += static_cast<std::int64_t>(keys[w].size() - i);
+        return;
+      }
+      const PlannedOp op{"read", keys[w][i], history::Json()};
       for (int attempt = 0; attempt < kAttempts && may_start(); ++attempt) {
         const Outcome out = perform(worker, op, history, stats);
         if (out.type == OpType::kOk) break;
         if (out.error == "connect") nap(std::min(options_.op_timeout, std::chrono::milliseconds(100)), [&] { return halted.load(); });
       }
-      if (!may_start()) return;
     }
   });
 }

@@ -65,8 +65,9 @@ class KvWorkload : public Workload {
   void on_every_worker(const std::function<void(Worker&, const std::atomic<bool>& halted)>& body);
 
   // The final phases' reads: worker w reads each key of keys[w] once, in
-  // order, retrying a failed read up to 3 times; an op starts only while
-  // op_timeout is left before `deadline`, so the phase ends by then.
+  // order, with up to 3 attempts when a read fails; an op starts only while
+  // op_timeout is left before `deadline`, so the phase ends by then. Keys
+  // left unread at the deadline are counted in stats.unread.
   void read_back(const std::vector<std::vector<std::string>>& keys, history::HistoryWriter& history, Stats& stats,
                  std::chrono::steady_clock::time_point deadline);
 

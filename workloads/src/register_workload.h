@@ -16,11 +16,11 @@ namespace faultline::workloads::detail {
 // key "r<slot>-<gen>". Values are sent to the node as decimal strings. A
 // write of null is a delete (the node's delete op).
 //
-// Final phase: one read of every key any worker invoked a write for
-// (retried up to 3 times if it fails), spread over the workers so that a key
-// is read back through another node than most of its writers. Without it, a
-// key whose last write was a delete would never be read again, and a delete
-// undone after the fact (a resurrection) would go unseen.
+// Final phase: one read of every key any worker invoked a write for (up to
+// 3 attempts if it fails), the keys dealt out over the workers in sorted
+// order, so over every node. Without it, a key whose last write was a
+// delete would never be read again, and a delete undone after the fact (a
+// resurrection) would go unseen.
 class RegisterWorkload : public KvWorkload {
  public:
   explicit RegisterWorkload(WorkloadOptions options);

@@ -17,7 +17,7 @@ namespace faultline::workloads::detail {
 // verdicts are per element.
 //
 // Final phase: one read of every element any worker invoked an add for
-// (retried up to 3 times if it fails), spread over the workers so that an
+// (up to 3 attempts if it fails), spread over the workers so that an
 // element is read back through another worker (and so usually another node)
 // than the one that added it.
 class SetWorkload : public KvWorkload {

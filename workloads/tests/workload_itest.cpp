@@ -92,6 +92,16 @@ TEST(WorkloadCluster, FiveSecondRegisterRunOnSafeIsValid) {
   EXPECT_GT(deletes, 10) << "a tenth of the writes should be deletes";
   // The final phase read every written key once (no failures on a healthy cluster).
   EXPECT_EQ(final_ops, static_cast<std::int64_t>(written.size()));
+  EXPECT_EQ(stats.unread.load(), 0);
+  {
+    // A final phase out of time reads nothing, and says how much it left.
+    Stats late;
+    history::HistoryWriter writer((dir.path() / "late.jsonl").string(), Json{{"workload", "register"}});
+    workload->final_phase(writer, late, Clock::now());
+    writer.close();
+    EXPECT_EQ(late.ok.load() + late.fail.load() + late.info.load(), 0);
+    EXPECT_EQ(late.unread.load(), static_cast<std::int64_t>(written.size()));
+  }
 
   std::printf("register/safe: ok %lld fail %lld info %lld, %zu keys\n", static_cast<long long>(stats.ok.load()),
               static_cast<long long>(stats.fail.load()), static_cast<long long>(stats.info.load()), keys.size());

@@ -15,10 +15,15 @@
 //                overwritten. The report names W' (the earliest-completing
 //                such write: the one missed for longest). Reading null is
 //                stale the same way when the initial value and every delete
-//                that could have left it were each overwritten. A value read
-//                after a delete that began once its write had completed is a
-//                stale read with details.missed_delete: a lost or
-//                resurrected delete.
+//                that could have left it (not failed, begun before the read
+//                ended) were each overwritten; the report then names the
+//                latest-ending of those sources and the earliest-completing
+//                write that overwrote it. A stale read of a value v has
+//                details.missed_delete when an ok delete began after v's
+//                write completed and completed before the read began: a lost
+//                or resurrected delete (the missed write the report names
+//                may be an earlier overwrite). initial_read_count counts
+//                every read of null, the initial value's or a delete's.
 //   impossible   when no write could have produced v: nobody wrote v, only
 //                failed writes did (fail = definitely not applied), or the
 //                only write of v began after the read ended.
@@ -27,7 +32,8 @@
 // written more than once on a key are not judged (counted as ambiguous).
 // Verdict: invalid if any read is stale or impossible, else valid.
 //
-// Cost: O(n log n) per key (a suffix minimum over writes sorted by start).
+// Cost: O(n log n) per key (a suffix minimum over writes sorted by start),
+// plus O(deletes of the key) per read of null and per stale read.
 #ifndef FAULTLINE_CHECKER_REGISTER_STALE_H_
 #define FAULTLINE_CHECKER_REGISTER_STALE_H_
 

@@ -1,7 +1,7 @@
 // The workloads' operation generators, one per client worker.
 //
-// Every random choice a worker makes (read or write, which key, which
-// element to read) comes from its own generator, seeded from the run's seed
+// Every random choice a worker makes (read or write, write or delete, which
+// key, which element to read) comes from its own generator, seeded from the run's seed
 // and the worker's index alone. So the same seed and options give each
 // worker the same sequence of (f, key, value), however the workers happen to
 // interleave in time; only the interleaving differs between runs. Nodes are
@@ -49,8 +49,9 @@ std::uint64_t worker_seed(std::uint64_t seed, int worker);
 // worker). Keys are retired by generation: worker w takes
 // max(1, ops_per_key / workers) operations in each generation g, each on a
 // slot drawn at random, key "r<slot>-<g>". However the workers drift apart,
-// a key therefore sees at most workers * that many operations, which is at
-// most ops_per_key when ops_per_key >= workers (else at most workers). Of the
+// a key therefore sees at most workers * that many operations in the main
+// phase, which is at most ops_per_key when ops_per_key >= workers (else at
+// most workers). Of the
 // writes, a delete_fraction share are deletes: f "write" with value null.
 //
 // Set: adds of the worker's elements w, w + c, ... as keys "e<element>", and

@@ -17,8 +17,8 @@
 //              every key written, after the faults are healed, so a key whose
 //              last write was a delete shows whether the delete held (a
 //              deleted value coming back is a stale read). Model "register"
-//              (f "read"/"write", integer values, key per register): the
-//              stale-read checker and linearizability.
+//              (f "read"/"write", integer values or null for a delete, key
+//              per register): the stale-read checker and linearizability.
 //   set      - adds of unique integer elements, each its own key (written
 //              with put; present = readable), reads of single elements, then
 //              final reads of every element. Each element is its own keyed
@@ -72,6 +72,9 @@ struct WorkloadOptions {
 // Counts shared with the runner's progress line. Updated by the workers.
 struct Stats {
   std::atomic<std::int64_t> ok{0}, fail{0}, info{0};
+  // Final phase: keys or elements it had to leave unread at its deadline
+  // (so the run's results can say the read-back was incomplete).
+  std::atomic<std::int64_t> unread{0};
 };
 
 // How to check this workload's history under the options' preset.
