@@ -199,6 +199,7 @@ Result check_counter(const history::History& history, const CounterOptions& opti
     return a.read_index < b.read_index;
   });
   Json omitted = Json::object();
+  for (const Finding& f : totals.found) result.count(f.anomaly.kind);
   for (std::size_t k = options.max_reported; k < totals.found.size(); ++k) {
     const std::string& kind = totals.found[k].anomaly.kind;
     omitted[kind] = omitted.value(kind, 0) + 1;

@@ -20,6 +20,28 @@ std::optional<OpType> parse_op_type(std::string_view text) {
   return std::nullopt;
 }
 
+namespace {
+bool is_cas(const std::string& f) { return f == "cas" || f == ":cas"; }  // EDN keywords may keep their colon
+}  // namespace
+
+bool is_compare_failed(const Op& completion) {
+  if (completion.type != OpType::kOk || !is_cas(completion.f) || !completion.value.is_object())
+    return false;
+  const auto it = completion.value.find("ok");
+  return it != completion.value.end() && it->is_boolean() && !it->get<bool>();
+}
+
+std::size_t observe_failed_cas(History& history) {
+  std::size_t n = 0;
+  for (Op& op : history.ops) {
+    if (op.type != OpType::kFail || !is_cas(op.f) || !op.error.empty()) continue;
+    op.type = OpType::kOk;
+    op.value = Json{{"ok", false}};
+    ++n;
+  }
+  return n;
+}
+
 std::string_view to_string(FaultPhase phase) {
   return phase == FaultPhase::kStart ? "start" : "stop";
 }

@@ -79,6 +79,15 @@ struct HistoryWriter::Impl {
     }
   }
 
+  void append_raw(const std::string& line) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (closed || stopping) throw std::logic_error("append to closed history writer " + path);
+    throw_if_failed();
+    pending += line;
+    pending += '\n';
+    ++appended;
+  }
+
   std::int64_t append_line(std::int64_t index, std::string_view rest) {
     std::lock_guard<std::mutex> lock(mu);
     if (closed || stopping) throw std::logic_error("append to closed history writer " + path);
@@ -195,6 +204,8 @@ std::int64_t HistoryWriter::append(const NemesisEvent& event) {
   detail::append_nemesis_rest(rest, event);
   return impl_->append_line(event.index, rest);
 }
+
+void HistoryWriter::append_meta(const Json& meta) { impl_->append_raw(meta_json_line(meta)); }
 
 void HistoryWriter::flush() {
   std::unique_lock<std::mutex> lock(impl_->mu);

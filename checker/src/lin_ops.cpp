@@ -81,9 +81,10 @@ Prepared prepare(const history::History& history, LinModel model) {
     op.call = static_cast<std::uint32_t>(operation.invoke);
     op.source = static_cast<std::uint32_t>(i);
     // The argument of a mutation is on the invocation; fall back to the
-    // completion for writers that only fill it in there.
+    // completion for writers that only fill it in there (never to a cas
+    // result such as {"ok": false}).
     auto argument = [&]() -> const Json& {
-      if (inv.value.is_null() && done != nullptr && !done->value.is_null()) return done->value;
+      if (inv.value.is_null() && done != nullptr && !done->value.is_null() && !done->value.is_object()) return done->value;
       return inv.value;
     };
     const bool is_read = kv ? f == "get" : f == "read";
@@ -97,13 +98,13 @@ Prepared prepare(const history::History& history, LinModel model) {
       throw PrepareError(where(inv) + ": model register has no cas; check with --model cas-register");
     }
 
+    // Jepsen's contract: a fail did not happen and constrains nothing, a
+    // cas included. A comparison that found another value is an ok cas
+    // with result {"ok": false}: an observation.
+    const bool compare_failed = is_cas && outcome == OpType::kOk && history::is_compare_failed(*done);
     if (outcome == OpType::kFail) {
-      // A failed cas without an error compared and lost: an observation.
-      // Any other failure never happened and constrains nothing.
-      if (!(is_cas && done != nullptr && done->error.empty())) {
-        ++p.ignored;
-        continue;
-      }
+      ++p.ignored;
+      continue;
     }
     if (is_read && outcome != OpType::kOk) {  // an unknown read result constrains nothing
       ++p.ignored;
@@ -119,11 +120,11 @@ Prepared prepare(const history::History& history, LinModel model) {
     } else {
       const Json& v = argument();
       if (!v.is_array() || v.size() != 2) throw PrepareError(where(inv) + ": cas value must be [from to], got " + v.dump());
-      op.kind = outcome == OpType::kFail ? Kind::kCasFailed : Kind::kCas;
+      op.kind = compare_failed ? Kind::kCasFailed : Kind::kCas;
       op.a = values.id(v[0]);
       op.b = values.id(v[1]);
     }
-    const bool happened = outcome == OpType::kOk || outcome == OpType::kFail;
+    const bool happened = outcome == OpType::kOk;
     op.definite = happened;
     op.ret = happened ? static_cast<std::uint32_t>(*operation.completion) : kNever;
 

@@ -20,7 +20,7 @@ enum class Kind : std::uint8_t {
   kRead,       // register read: state == a
   kWrite,      // register write: state := a
   kCas,        // state == a, then state := b
-  kCasFailed,  // a failed comparison: state != a, no effect
+  kCasFailed,  // a comparison that found another value: state != a, no effect
   kGet,        // kv: value of key == a
   kPut,        // kv: value of key := a
   kAppend,     // kv: value of key += a
@@ -32,7 +32,7 @@ inline constexpr std::uint32_t kNever = UINT32_MAX;
 
 struct LinOp {
   Kind kind = Kind::kRead;
-  // Must be linearized (ok, or a failed cas). Otherwise it may be linearized
+  // Must be linearized (ok, or an observed failed comparison). Otherwise it may be linearized
   // inside its window or not at all.
   bool definite = true;
   std::uint32_t key = 0;     // key id (Prepared::keys)

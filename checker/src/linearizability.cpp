@@ -44,7 +44,6 @@ using namespace lin;
 using history::Json;
 
 constexpr std::size_t kMaxShrunkPartitions = 8;  // witness shrinking is per invalid key; bound the total
-constexpr std::size_t kMaxAnomalies = 100;
 constexpr std::size_t kMaxListed = 1000;         // ops listed in a linearization
 
 // What one sub-history's check found, with op indices into Prepared::ops.
@@ -64,13 +63,14 @@ struct PartitionReport {
   bool witness_minimal = false;
   bool prefix_unknown = false;  // the budget ran out before a linearizable prefix was found
   bool impossible = false;      // the blocked op needs a value no op could have produced
+  bool detailed = false;        // blocked op, prefix and witness worked out (only the listed keys)
 };
 
 struct Shared {
   const Prepared& prepared;
   const LinearizabilityOptions& options;
   Budget budget;
-  std::atomic<std::size_t> shrink_slots{kMaxShrunkPartitions};
+  std::atomic<std::size_t> shrink_slots{std::min(kMaxShrunkPartitions, options.max_reported)};
 };
 
 // One sub-history's check, run in slices.
@@ -78,7 +78,10 @@ class Job {
  public:
   virtual ~Job() = default;
   virtual bool run(std::uint64_t steps) = 0;  // true when done
-  virtual PartitionReport report() = 0;       // once done; shrinks the witness if invalid
+  virtual bool invalid() const = 0;           // once done
+  // Once done. `detail`: for an invalid key, work out the exact frontier and
+  // shrink the witness (bounded in time); otherwise only the verdict.
+  virtual PartitionReport report(bool detail) = 0;
 };
 
 template <class Model, class Make>
@@ -108,7 +111,11 @@ class JobImpl final : public Job {
 
   bool run(std::uint64_t steps) override { return search_->run(steps); }
 
-  PartitionReport report() override {
+  bool invalid() const override {
+    return impossible_ != kNever || search_->result().verdict == Validity::kInvalid;
+  }
+
+  PartitionReport report(bool detail) override {
     SearchResult r = search_->result();
     PartitionReport report;
     report.verdict = r.verdict;
@@ -142,7 +149,8 @@ class JobImpl final : public Job {
         if (i != impossible_ && !placed[i] && local_[i].call < imp.ret && local_[i].ret > imp.ret) r.pending.push_back(i);
       }
     }
-    if (report.verdict != Validity::kInvalid) return report;
+    if (report.verdict != Validity::kInvalid || !detail) return report;
+    report.detailed = true;
     if (!r.frontier_exact) exact_frontier(r, report);
 
     report.blocked = part_[r.blocked];
@@ -162,10 +170,10 @@ class JobImpl final : public Job {
  private:
   bool take_shrink_slot() {
     if (!shared_.options.minimize_witness || shared_.options.minimize_budget_seconds <= 0) return false;
-    std::size_t slots = shared_.shrink_slots.load();
-    while (slots > 0 && !shared_.shrink_slots.compare_exchange_weak(slots, slots - 1)) {
+    std::size_t n = shared_.shrink_slots.load();
+    while (n > 0 && !shared_.shrink_slots.compare_exchange_weak(n, n - 1)) {
     }
-    return slots > 0;
+    return n > 0;
   }
 
   // The fast search can stop at a read past the longest linearizable
@@ -177,8 +185,10 @@ class JobImpl final : public Job {
     const std::vector<std::uint32_t> origin = prefix_through(local_, r.blocked, prefix);
     Budget b = shared_.budget;
     b.stop_at = nullptr;
+    // The frontier is what the report shows first, so it gets more room than
+    // shrinking (a hard key of Porcupine's c50-bad needs about 4 s).
     const auto cap = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                                        std::max(1.0, shared_.options.minimize_budget_seconds)));
+                                        5 * std::max(1.0, shared_.options.minimize_budget_seconds)));
     b.deadline = std::min(b.deadline, cap);
     std::unique_ptr<Model> m = make_(prefix);
     SearchResult exact = search(prefix, *m, b, true, Lookahead::kBound);
@@ -277,8 +287,13 @@ std::unique_ptr<Job> make_job(const std::vector<std::uint32_t>& part, Shared& sh
 }
 
 // Runs every sub-history's search in slices from one queue, so a hard key
-// does not hold up the others, and stops the rest `after_invalid` seconds
-// after the first invalid one (the verdict is settled by then).
+// does not hold up the others. With after_invalid >= 0 the rest stop that
+// many seconds after the first invalid one (the verdict is settled by then);
+// otherwise every key is searched, so every invalid key is counted.
+// The witness work (exact frontier, shrinking) is done for the first
+// max_reported invalid keys only, after every search has finished, so it
+// neither competes with the searches for CPU nor is cut short by them; the
+// other invalid keys are only counted.
 std::vector<PartitionReport> run_jobs(Shared& shared, std::size_t threads, double after_invalid) {
   const Prepared& p = shared.prepared;
   const std::size_t parts = p.partitions.size();
@@ -290,10 +305,26 @@ std::vector<PartitionReport> run_jobs(Shared& shared, std::size_t threads, doubl
   std::stable_sort(queue.begin(), queue.end(),
                    [&](std::size_t a, std::size_t b) { return p.partitions[a].size() > p.partitions[b].size(); });
   std::mutex mu;
+  std::vector<std::size_t> deferred;  // invalid keys whose witness is worked out at the end
   std::atomic<Clock::rep> stop_at{Clock::time_point::max().time_since_epoch().count()};
   shared.budget.stop_at = &stop_at;
 
-  auto worker = [&] {
+  auto run_pool = [&](auto body) {
+    if (threads <= 1) {
+      body();
+    } else {
+      std::vector<std::thread> pool;
+      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(body);
+      for (auto& t : pool) t.join();
+    }
+  };
+  auto fail_memory = [&](std::size_t i) {
+    jobs[i].reset();
+    reports[i] = PartitionReport{};
+    reports[i].exhausted = Exhausted::kMemory;
+  };
+
+  run_pool([&] {
     while (true) {
       std::size_t i;
       {
@@ -303,20 +334,28 @@ std::vector<PartitionReport> run_jobs(Shared& shared, std::size_t threads, doubl
         queue.pop_front();
       }
       bool done = true;
+      bool invalid = false;
       try {
         if (!jobs[i]) jobs[i] = make_job(p.partitions[i], shared);
         done = jobs[i]->run(slice[i]);
         if (done) {
-          reports[i] = jobs[i]->report();
-          jobs[i].reset();
+          invalid = jobs[i]->invalid();
+          bool defer = false;
+          if (invalid) {
+            std::lock_guard<std::mutex> lock(mu);
+            defer = deferred.size() < shared.options.max_reported;
+            if (defer) deferred.push_back(i);
+          }
+          if (!defer) {
+            reports[i] = jobs[i]->report(false);
+            jobs[i].reset();
+          }
         }
       } catch (const std::bad_alloc&) {
-        jobs[i].reset();
-        reports[i] = PartitionReport{};
-        reports[i].exhausted = Exhausted::kMemory;
+        fail_memory(i);
         done = true;
       }
-      if (done && reports[i].verdict == Validity::kInvalid) {
+      if (done && invalid && after_invalid >= 0) {
         const auto until = (Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                                std::chrono::duration<double>(after_invalid)))
                                .time_since_epoch()
@@ -331,15 +370,29 @@ std::vector<PartitionReport> run_jobs(Shared& shared, std::size_t threads, doubl
         queue.push_back(i);
       }
     }
-  };
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  });
   shared.budget.stop_at = nullptr;
+
+  // The witnesses, in history order of their keys.
+  std::sort(deferred.begin(), deferred.end());
+  std::size_t next = 0;
+  run_pool([&] {
+    while (true) {
+      std::size_t i;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (next == deferred.size()) return;
+        i = deferred[next++];
+      }
+      try {
+        reports[i] = jobs[i]->report(true);
+      } catch (const std::bad_alloc&) {
+        reports[i] = PartitionReport{};
+        reports[i].verdict = Validity::kInvalid;  // proven before the witness ran out of memory
+      }
+      jobs[i].reset();
+    }
+  });
   return reports;
 }
 
@@ -383,7 +436,7 @@ struct Describer {
   std::string text(std::uint32_t op) const {
     const history::Op& inv = invoke(op);
     std::string s = inv.f + " " + value(op).dump();
-    if (prepared.ops[op].kind == Kind::kCasFailed) s += " (failed)";
+    if (prepared.ops[op].kind == Kind::kCasFailed) s += " (compared, found another value)";
     if (!prepared.ops[op].definite) s += " (" + outcome(op) + ")";
     s += " by process " + std::to_string(inv.process) + " at index " + std::to_string(inv.index);
     return s;
@@ -512,7 +565,8 @@ Result check_linearizability(const history::History& history, const Linearizabil
     if (r.verdict == Validity::kValid) ++valid_keys;
     if (r.verdict == Validity::kInvalid) {
       ++invalid_keys;
-      if (result.anomalies.size() < kMaxAnomalies) result.anomalies.push_back(make_anomaly(describe, r));
+      result.count("nonlinearizable");
+      if (r.detailed && result.anomalies.size() < options.max_reported) result.anomalies.push_back(make_anomaly(describe, r));
     }
     if (r.verdict == Validity::kUnknown && unknown.size() < kMaxListed) {
       Json u = {{"reason", to_string(r.exhausted)}, {"operations", prepared.partitions[i].size()}};

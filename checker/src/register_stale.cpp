@@ -44,7 +44,7 @@ struct Finding {
 struct Totals {
   bool keyed = false;
   std::size_t keys = 0, reads = 0, cas_reads = 0, initial_reads = 0, writes = 0;
-  std::size_t stale = 0, impossible = 0, ambiguous = 0;
+  std::size_t stale = 0, impossible = 0, repeated = 0;
   std::vector<double> stale_ms;
   std::vector<Finding> stale_found, impossible_found;
 };
@@ -71,6 +71,8 @@ class KeyCheck {
       if (inv.f == "write") {
         writes_.push_back(Write{i, &inv.value, begin, end, outcome});
       } else if (inv.f == "cas") {
+        // A comparison that found another value neither read `from` nor wrote.
+        if (outcome == OpType::kOk && history::is_compare_failed(*view_.completion(i))) continue;
         if (!inv.value.is_array() || inv.value.size() != 2) {
           throw BadInput("event index " + std::to_string(inv.index) + ": cas value must be [from, to], got " + inv.value.dump());
         }
@@ -108,63 +110,57 @@ class KeyCheck {
     return earliest_end_from_[k];
   }
 
+  // A read of v is stale when every write that may have left v (the
+  // initial value too, for null) was certainly overwritten before the read
+  // began: each source s is ok, and some ok write began after s ended and
+  // ended before the read began. Then in any order the read follows a
+  // source with a write between them, so the history is not linearizable
+  // either (the two checkers agree). Values may repeat: each write of v is a
+  // candidate source. An indeterminate write of v may land at any later
+  // moment, so a read of v is then never stale.
   void check_read(const Read& r) {
     ++totals_.reads;
     if (r.cas) ++totals_.cas_reads;
-    if (r.value->is_null()) return check_null_read(r);
+    const bool null = r.value->is_null();
+    if (null) ++totals_.initial_reads;
     const auto found = by_value_.find(r.value->dump());
-    std::vector<const Write*> possible;
-    std::vector<const Write*> failed;
+    std::vector<const Write*> sources;
+    const Write* failed = nullptr;
+    const Write* future = nullptr;
     if (found != by_value_.end()) {
       for (std::size_t w : found->second) {
-        (writes_[w].outcome == OpType::kFail ? failed : possible).push_back(&writes_[w]);
+        const Write& cand = writes_[w];
+        if (cand.op == r.op) continue;  // a cas [v v] reads before it writes
+        if (cand.outcome == OpType::kFail) {
+          if (failed == nullptr) failed = &cand;
+        } else if (cand.begin > r.end) {
+          if (future == nullptr) future = &cand;
+        } else {
+          sources.push_back(&cand);
+        }
       }
     }
-    if (possible.empty()) {
-      report_impossible(r, failed.empty() ? "never-written" : "failed-write", failed.empty() ? nullptr : failed.front());
-      return;
+    if (!null && sources.empty()) {
+      if (future != nullptr) return report_impossible(r, "future-write", future);
+      return report_impossible(r, failed == nullptr ? "never-written" : "failed-write", failed);
     }
-    if (possible.size() > 1) {
-      ++totals_.ambiguous;  // the unique-values contract is broken: no verdict rather than a wrong one
-      return;
-    }
-    const Write& w = *possible.front();
-    if (w.begin > r.end) {
-      report_impossible(r, "future-write", &w);
-      return;
-    }
-    // An indeterminate write may land at any later moment, so its value can
-    // always be read; only an acknowledged write can be certainly overwritten.
-    if (w.outcome != OpType::kOk) return;
-    const std::size_t missed = first_finished_after(w.end);
-    if (missed != SIZE_MAX && writes_[missed].end < r.begin) report_stale(r, &w, writes_[missed]);
-  }
-
-  // Null is the initial value and what every delete (a write of null)
-  // leaves, so deletes need not be unique: a null read is stale only when
-  // the initial value and every delete that may be its source were each
-  // certainly overwritten before it began. An indeterminate delete may land
-  // at any time, so its null can always be read.
-  void check_null_read(const Read& r) {
-    ++totals_.initial_reads;
-    // Every write follows the initial value, so any ok write that ended
-    // before the read began overwrote it.
+    if (sources.size() > 1) ++totals_.repeated;
+    // Null: the initial value is a source that every ok write overwrites.
     const Write* source = nullptr;  // nullptr: the initial value
-    std::size_t missed = first_finished_after(-1);
-    if (missed == SIZE_MAX || writes_[missed].end >= r.begin) return;
-    if (const auto deletes = by_value_.find("null"); deletes != by_value_.end()) {
-      for (std::size_t d : deletes->second) {
-        const Write& del = writes_[d];
-        if (del.outcome == OpType::kFail || del.begin > r.end) continue;  // never applied / after the read
-        if (del.outcome != OpType::kOk) return;
-        const std::size_t over = first_finished_after(del.end);
-        if (over == SIZE_MAX || writes_[over].end >= r.begin) return;
-        // Report the latest source: what it missed is then a value, never a
-        // later delete (that delete would itself be a later source).
-        if (source == nullptr || del.end > source->end) {
-          source = &del;
-          missed = over;
-        }
+    std::size_t missed = SIZE_MAX;
+    if (null) {
+      missed = first_finished_after(-1);
+      if (missed == SIZE_MAX || writes_[missed].end >= r.begin) return;
+    }
+    for (const Write* s : sources) {
+      if (s->outcome != OpType::kOk) return;
+      const std::size_t over = first_finished_after(s->end);
+      if (over == SIZE_MAX || writes_[over].end >= r.begin) return;
+      // Report the latest source: what it missed is then another value,
+      // never a later write of v (that would itself be a later source).
+      if (source == nullptr || s->end > source->end) {
+        source = s;
+        missed = over;
       }
     }
     report_stale(r, source, writes_[missed]);
@@ -305,6 +301,8 @@ Result check_register_stale(const history::History& history, const RegisterStale
                                     });
   if (!judged) return result;
   result.valid = totals.stale + totals.impossible > 0 ? Validity::kInvalid : Validity::kValid;
+  if (totals.stale > 0) result.count("stale-read", static_cast<std::int64_t>(totals.stale));
+  if (totals.impossible > 0) result.count("impossible-read", static_cast<std::int64_t>(totals.impossible));
 
   Json omitted = Json::object();
   if (auto n = keep_worst(totals.impossible_found, options.max_reported)) omitted["impossible-read"] = n;
@@ -325,7 +323,7 @@ Result check_register_stale(const history::History& history, const RegisterStale
   d["write_count"] = totals.writes;
   d["stale_read_count"] = totals.stale;
   d["impossible_read_count"] = totals.impossible;
-  d["ambiguous_read_count"] = totals.ambiguous;
+  d["repeated_value_read_count"] = totals.repeated;  // reads of a value with several candidate writes
   d["stale_ms"] = detail::quantiles(totals.stale_ms);
   d["worst_stale"] = std::move(worst);
   d["anomalies_omitted"] = std::move(omitted);

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "faultline/checker/counter.h"
+#include "faultline/checker/final_reads.h"
 #include "faultline/checker/linearizability.h"
 #include "faultline/checker/register_stale.h"
 #include "faultline/checker/set_full.h"
@@ -22,6 +23,7 @@ std::unique_ptr<Checker> linearizable(LinModel model, const CheckOptions& option
   lin.time_budget_seconds = options.time_limit_seconds;
   lin.memory_budget_bytes = options.memory_limit_mb << 20;
   lin.threads = options.threads;
+  lin.max_reported = options.max_witnesses;
   return std::make_unique<LinearizabilityChecker>(lin);
 }
 
@@ -32,11 +34,14 @@ std::vector<std::unique_ptr<Checker>> checkers_for_model(const std::string& mode
   if (model == "set") {
     SetFullOptions set;
     set.strict = options.strict_stale;
+    set.max_reported = options.max_witnesses;
     out.push_back(std::make_unique<SetFullChecker>(set));
   } else if (model == "register") {
     // The stale-read checker names the exact anomaly a user asks about; the
     // linearizability checker is the complete judgement.
-    out.push_back(std::make_unique<RegisterStaleChecker>());
+    RegisterStaleOptions stale;
+    stale.max_reported = options.max_witnesses;
+    out.push_back(std::make_unique<RegisterStaleChecker>(stale));
     out.push_back(linearizable(LinModel::kRegister, options));
   } else if (model == "cas-register") {
     out.push_back(linearizable(LinModel::kCasRegister, options));
@@ -45,7 +50,9 @@ std::vector<std::unique_ptr<Checker>> checkers_for_model(const std::string& mode
   } else if (model == "kv-map") {
     out.push_back(linearizable(LinModel::kKvMap, options));
   } else if (model == "counter") {
-    out.push_back(std::make_unique<CounterChecker>());
+    CounterOptions counter;
+    counter.max_reported = options.max_witnesses;
+    out.push_back(std::make_unique<CounterChecker>(counter));
   } else {
     std::string known;
     for (const auto& m : known_models()) known += (known.empty() ? "" : ", ") + m;
@@ -57,7 +64,9 @@ std::vector<std::unique_ptr<Checker>> checkers_for_model(const std::string& mode
 Report check_history(const history::History& history, const std::string& model, const CheckOptions& options) {
   Report report;
   report.valid = Validity::kValid;
-  for (auto& checker : checkers_for_model(model, options)) {
+  auto checkers = checkers_for_model(model, options);
+  if (has_unread_keys(history)) checkers.push_back(std::make_unique<FinalReadsChecker>());
+  for (auto& checker : checkers) {
     report.results.push_back(checker->check(history));
     report.valid = worst(report.valid, report.results.back().valid);
   }

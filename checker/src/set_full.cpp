@@ -584,6 +584,7 @@ Result check_set_full(const history::History& history, const SetFullOptions& opt
     }
     worst[kind] = std::move(list);
     const std::size_t all = count_or_zero(totals.found_count, kind).get<std::size_t>();
+    if (all > 0) result.count(kind, static_cast<std::int64_t>(all));
     if (all > found.size()) omitted[kind] = all - found.size();
   }
 

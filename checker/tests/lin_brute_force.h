@@ -3,7 +3,9 @@
 // operations that respects real time, with no pruning beyond the model
 // rejecting a step and a memo of (placed set, state) already failed. Semantics as documented in
 // linearizability.h (info: any time after invocation or never; fail: never,
-// except a failed cas without error, which observed a different value).
+// a failed cas included, unless observe_failed_cas: then a failed cas without
+// error observed a different value; an ok cas with result {"ok": false}
+// always observed a different value).
 // The state is the whole map, so it also checks P-compositionality.
 #ifndef FAULTLINE_CHECKER_TESTS_LIN_BRUTE_FORCE_H_
 #define FAULTLINE_CHECKER_TESTS_LIN_BRUTE_FORCE_H_
@@ -23,7 +25,7 @@ namespace faultline::testing {
 class BruteForce {
  public:
   // kv: get/put/append on strings; otherwise read/write/cas on JSON values.
-  BruteForce(const history::History& h, bool kv) : kv_(kv) {
+  BruteForce(const history::History& h, bool kv, bool observe_failed_cas = false) : kv_(kv) {
     std::map<std::int64_t, std::size_t> open;  // process -> index into ops_
     for (std::size_t i = 0; i < h.ops.size(); ++i) {
       const history::Op& e = h.ops[i];
@@ -43,15 +45,16 @@ class BruteForce {
       op.ret = i;
       op.result = e.value;
       op.error = e.error;
-      if (op.arg.is_null()) op.arg = e.value;
+      if (op.arg.is_null() && !e.value.is_object()) op.arg = e.value;
     }
     for (Op& op : ops_) {
       const bool read = op.f == "read" || op.f == "get";
       if (op.outcome == history::OpType::kFail) {
-        op.include = op.f == "cas" && op.error.empty() ? Include::kMust : Include::kNever;
+        op.include = observe_failed_cas && op.f == "cas" && op.error.empty() ? Include::kMust : Include::kNever;
         op.failed_cas = op.include == Include::kMust;
       } else if (op.outcome == history::OpType::kOk) {
         op.include = Include::kMust;
+        op.failed_cas = op.f == "cas" && op.result.is_object() && op.result.value("ok", true) == false;
       } else {
         op.include = read ? Include::kNever : Include::kMay;
         op.ret = kInf;

@@ -4,8 +4,9 @@
 // operation takes effect at an instant between its invocation and its
 // completion, so the history is linearizable by construction. Some ops time
 // out (info) after taking effect, some without; some fail with an error
-// and never happen; a cas whose comparison fails completes as fail (no
-// error). Some are still in flight when the history ends.
+// and never happen; a cas whose comparison fails completes either as an ok
+// with result {"ok": false} (the observation) or as a fail without error
+// (which constrains nothing). Some are still in flight when the history ends.
 //
 // generate_arbitrary(): small histories whose results are random (from a
 // small domain, so both verdicts occur), for comparing with brute force.
@@ -132,7 +133,11 @@ class RandomHistory {
           emit(c, history::OpType::kInfo, nullptr, "timed-out");
           c.process = next_process++;
         } else if (c.failed) {
-          emit(c, history::OpType::kFail, c.arg);
+          if (chance(0.5)) {
+            emit(c, history::OpType::kOk, Json{{"ok", false}});
+          } else {
+            emit(c, history::OpType::kFail, c.arg);
+          }
         } else {
           emit(c, history::OpType::kOk, c.f == "read" || c.f == "get" ? c.result : c.arg);
         }
@@ -208,8 +213,10 @@ class RandomHistory {
         process[c] = next_process++;
       } else if (roll < 0.17) {
         emit(process[c], history::OpType::kFail, op, op.arg, "unavailable");
-      } else if (op.f == "cas" && roll < 0.4) {
+      } else if (op.f == "cas" && roll < 0.3) {
         emit(process[c], history::OpType::kFail, op, op.arg, "");
+      } else if (op.f == "cas" && roll < 0.4) {
+        emit(process[c], history::OpType::kOk, op, Json{{"ok", false}}, "");
       } else if (op.f == "read") {
         emit(process[c], history::OpType::kOk, op, uniform(p.values + 1) == p.values ? Json(nullptr) : Json(uniform(p.values)), "");
       } else if (op.f == "get") {

@@ -138,16 +138,39 @@ TEST(Linearizability, CasSemantics) {
   b.invoke(0, "read").ok(0, "read", 2);
   EXPECT_EQ(run(b).valid, Validity::kValid);
 
-  // A failed comparison while the register surely held `from` is invalid.
+  // Jepsen's contract: a failed cas did not happen and constrains nothing,
+  // even when the register surely held `from`.
   HistoryBuilder wrong;
   wrong.invoke(0, "write", 1).ok(0, "write", 1);
   wrong.invoke(0, "cas", Json::array({1, 2})).fail(0, "cas", Json::array({1, 2}));
-  EXPECT_EQ(run(wrong).valid, Validity::kInvalid);
-  // ...unless the failure carries an error: it never ran.
+  EXPECT_EQ(run(wrong).valid, Validity::kValid);
+  // ...unless the source's fail is a compare that lost, mapped into the
+  // explicit observation when it is loaded.
+  history::History observed = wrong.history();
+  EXPECT_EQ(history::observe_failed_cas(observed), 1u);
+  EXPECT_EQ(check_linearizability(observed, opts(LinModel::kCasRegister)).valid, Validity::kInvalid);
+  // ...where a failure with an error still never ran.
   HistoryBuilder unavailable;
   unavailable.invoke(0, "write", 1).ok(0, "write", 1);
   unavailable.invoke(0, "cas", Json::array({1, 2})).fail(0, "cas", Json::array({1, 2}), std::nullopt, "unavailable");
   EXPECT_EQ(run(unavailable).valid, Validity::kValid);
+  history::History still = unavailable.history();
+  EXPECT_EQ(history::observe_failed_cas(still), 0u);
+
+  // The observation made explicit: an ok cas with result {"ok": false}
+  // compared and found another value, under either setting.
+  HistoryBuilder explicit_wrong;
+  explicit_wrong.invoke(0, "write", 1).ok(0, "write", 1);
+  explicit_wrong.invoke(0, "cas", Json::array({1, 2})).ok(0, "cas", Json{{"ok", false}});
+  const Result r = run(explicit_wrong);
+  ASSERT_EQ(r.valid, Validity::kInvalid);
+  ASSERT_EQ(r.anomalies.size(), 1u);
+  EXPECT_NE(r.anomalies[0].description.find("found another value"), std::string::npos) << r.anomalies[0].description;
+  HistoryBuilder explicit_right;
+  explicit_right.invoke(0, "write", 3).ok(0, "write", 3);
+  explicit_right.invoke(0, "cas", Json::array({1, 2})).ok(0, "cas", Json{{"ok", false}});
+  explicit_right.invoke(0, "read").ok(0, "read", 3);  // and it wrote nothing
+  EXPECT_EQ(run(explicit_right).valid, Validity::kValid);
 
   // An info cas may have applied, but only if its comparison held.
   HistoryBuilder info_cas;
@@ -194,6 +217,7 @@ TEST(Linearizability, KeysAreCheckedIndependently) {
   const Result r = check_linearizability(b.history(), o);
   ASSERT_EQ(r.valid, Validity::kInvalid);
   ASSERT_EQ(r.anomalies.size(), 1u);
+  EXPECT_EQ(r.counts.at("nonlinearizable"), 1);
   EXPECT_EQ(r.anomalies[0].details["key"], "k17");
   EXPECT_EQ(r.details["independent_subhistories"], 50);
   EXPECT_EQ(r.details["invalid_subhistories"], 1);
@@ -281,6 +305,26 @@ TEST(Linearizability, ModelNames) {
     EXPECT_EQ(parse_lin_model(to_string(m)), m);
   }
   EXPECT_FALSE(parse_lin_model("set").has_value());
+}
+
+TEST(Linearizability, EveryInvalidKeyIsCountedButOnlyTheCapListed) {
+  HistoryBuilder b;
+  for (int k = 0; k < 60; ++k) {
+    const std::string key = "k" + std::to_string(k);
+    b.invoke(k, "write", k, key).ok(k, "write", k, key);
+  }
+  for (int k = 0; k < 60; ++k) {
+    const std::string key = "k" + std::to_string(k);
+    b.invoke(k, "read", nullptr, key).ok(k, "read", k % 2 == 0 ? k + 1000 : k, key);  // 30 keys read a never-written value
+  }
+  LinearizabilityOptions o = opts(LinModel::kCasRegister);
+  o.max_reported = 4;
+  const Result r = check_linearizability(b.history(), o);
+  ASSERT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(r.counts.at("nonlinearizable"), 30);
+  EXPECT_EQ(r.anomalies.size(), 4u);
+  EXPECT_EQ(r.details["invalid_subhistories"], 30);
+  EXPECT_EQ(to_json(r)["counts"]["nonlinearizable"], 30);
 }
 
 }  // namespace

@@ -2,17 +2,18 @@
 // One JSON document per file on stdout, a one-line summary per file on
 // stderr; the exit code is the worst verdict (254 for unreadable input).
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "commands.h"
+#include "faultline/checker/judge.h"
 #include "faultline/checker/load.h"
 #include "faultline/checker/pairing.h"
 #include "faultline/checker/registry.h"
 #include "faultline/harness/cli.h"
-#include "verdict.h"
 
 namespace faultline::cli {
 namespace {
@@ -24,6 +25,8 @@ struct CheckArgs {
   std::string model;
   std::string format = "auto";
   bool parse_only = false;
+  std::string failed_cas = "ignore";
+  std::vector<std::string> expect;
   check::CheckOptions options;
 };
 
@@ -63,17 +66,25 @@ int check_one(const CheckArgs& args, const std::string& path) {
     std::cerr << ") or record meta.model in the history\n";
     return kExitUsage;
   }
-  // A history the harness wrote says which guarantees its store preset
-  // promises (meta.check), so a re-check judges it as the run did.
+  // A history the harness wrote says which anomalies its store preset is
+  // documented to show (meta.check), so a re-check labels them as the run did.
   check::CheckOptions options = args.options;
-  std::vector<std::string> allowed;
+  check::Expectation expectation;
   if (const Json* c = h.meta.contains("check") ? &h.meta["check"] : nullptr; c && c->is_object()) {
     if (c->value("strict_stale", false) == true) options.strict_stale = true;
-    if (c->contains("allowed_anomalies") && (*c)["allowed_anomalies"].is_array()) {
-      for (const auto& k : (*c)["allowed_anomalies"])
-        if (k.is_string()) allowed.push_back(k.get<std::string>());
+    // "allowed_anomalies": histories recorded before the verdict became the model's.
+    for (const char* field : {"expected_anomalies", "allowed_anomalies"}) {
+      if (c->contains(field) && (*c)[field].is_array())
+        for (const auto& k : (*c)[field])
+          if (k.is_string() && !expectation.expects(k.get<std::string>())) expectation.kinds.push_back(k.get<std::string>());
     }
+    if (c->contains("expected_for") && (*c)["expected_for"].is_string()) expectation.label = (*c)["expected_for"];
   }
+  if (expectation.label.empty() && h.meta.contains("store_preset") && h.meta["store_preset"].is_string())
+    expectation.label = h.meta["store_preset"];
+  // Jepsen's semantics unless asked: a failed cas constrains nothing. Asked,
+  // the history is mapped into explicit observations before any checker.
+  if (args.failed_cas == "observe") doc["failed_cas_observed"] = history::observe_failed_cas(h);
   check::Report report;
   try {
     report = check::check_history(h, model, options);
@@ -81,21 +92,32 @@ int check_one(const CheckArgs& args, const std::string& path) {
     std::cerr << "faultline check: " << e.what() << "\n";
     return kExitUsage;
   }
-  const harness::Judgement judgement = harness::judge(report, allowed);
-  report.valid = judgement.valid;
+  const check::Judgement judgement = check::judge(report, expectation);
   doc["model"] = model;
-  doc["valid"] = check::validity_to_json(report.valid);
+  doc["valid"] = check::validity_to_json(judgement.valid);
+  doc["headline"] = judgement.headline();
+  doc["counts"] = judgement.counts;
+  doc["expected"] = judgement.expected;
+  if (!expectation.kinds.empty()) doc["expected_anomalies"] = expectation.kinds;
   doc["results"] = judgement.results;
-  if (!allowed.empty()) doc["allowed_anomalies"] = allowed;
-  const auto anomalies = judgement.anomaly_count;
+  std::string unmet;
+  if (!args.expect.empty()) {
+    unmet = check::expectation_unmet(judgement, args.expect);
+    doc["expect"] = {{"kinds", args.expect}, {"met", unmet.empty()}};
+    if (!unmet.empty()) doc["expect"]["why"] = unmet;
+  }
   doc["seconds"] = seconds();
   std::cout << doc.dump() << "\n";
-  std::cerr << file << ": " << (report.valid == check::Validity::kValid     ? "valid"
-                                : report.valid == check::Validity::kInvalid ? "INVALID"
-                                                                            : "unknown")
-            << " (" << model << ", " << operations.size() << " operations, " << anomalies << " anomalies, "
-            << doc["seconds"].get<double>() << " s)\n";
-  return check::exit_code(report.valid);
+  std::string line = file + ": " + judgement.headline() + " (" + model + ", " + std::to_string(operations.size()) +
+                     " operations, " + std::to_string(judgement.anomaly_count) + " anomalies";
+  for (const auto& [kind, n] : judgement.counts) line += (kind == judgement.counts.begin()->first ? ": " : ", ") + std::to_string(n) + " " + kind;
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.3f", doc["seconds"].get<double>());
+  line += std::string(", ") + secs + " s)";
+  if (!args.expect.empty()) line += unmet.empty() ? "; --expect met" : "; --expect not met: " + unmet;
+  std::cerr << line << "\n";
+  if (!args.expect.empty()) return unmet.empty() ? kExitValid : kExitInvalid;
+  return check::exit_code(judgement.valid);
 }
 
 int rank(int code) {  // worst first: usage > invalid > unknown > valid
@@ -122,6 +144,20 @@ void add_check_command(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"auto", "jsonl", "edn", "jepsen-log"}))
       ->capture_default_str();
   cmd->add_flag("--parse-only", args->parse_only, "Only load and pair the events; print counts");
+  cmd->add_option("--failed-cas", args->failed_cas,
+                  "What a `fail` cas means: ignore (Jepsen: it did not happen, constrains nothing) or observe (it "
+                  "compared and found another value)")
+      ->check(CLI::IsMember({"ignore", "observe"}))
+      ->capture_default_str();
+  cmd->add_option("--expect", args->expect,
+                  "Anomaly kinds the history should show: exit 0 when at least one anomaly was found and all were of "
+                  "these kinds, 1 otherwise")
+      ->delimiter(',')
+      ->check(CLI::IsMember(check::known_anomaly_kinds()));
+  cmd->add_option("--max-witnesses", args->options.max_witnesses,
+                  "Anomalies listed with witnesses per kind and checker (all are counted)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+      ->capture_default_str();
   cmd->add_flag("--strict-stale", args->options.strict_stale,
                 "Stale reads make a set history invalid (strict-quorum configurations promise none)");
   cmd->add_option("--time-limit", args->options.time_limit_seconds,

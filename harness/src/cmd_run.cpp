@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "faultline/checker/judge.h"
 #include "faultline/reports/junit.h"
 
 #include "commands.h"
@@ -24,8 +25,11 @@ int rank(int code) {  // worst first: crash > invalid > unknown > valid
   }
 }
 
-const char* verdict_word(const harness::RunOutcome& o) {
+// The first word(s) of the result line: "valid", "INVALID", "INVALID —
+// expected for r1w1: stale reads", "unknown" or "ERROR".
+std::string verdict_words(const harness::RunOutcome& o) {
   if (o.error) return "ERROR";
+  if (!o.headline.empty()) return o.headline;
   return o.verdict == check::Validity::kValid ? "valid" : o.verdict == check::Validity::kInvalid ? "INVALID" : "unknown";
 }
 
@@ -67,6 +71,15 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--store-preset", c->store_preset, "faultline-node preset (see node/PRESETS.md)")
       ->capture_default_str();
   cmd->add_option("--store-opt", c->store_opts, "A node knob as key=value (repeat)");
+  cmd->add_option("--expect", c->expect,
+                  "Anomaly kinds this run should find (e.g. stale-read,nonlinearizable): exit 0 when at least one "
+                  "anomaly was found and all were of these kinds, 1 otherwise")
+      ->delimiter(',')
+      ->check(CLI::IsMember(check::known_anomaly_kinds()));
+  cmd->add_option("--max-witnesses", c->max_witnesses,
+                  "Anomalies listed with witnesses per kind and checker (all are counted)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+      ->capture_default_str();
   cmd->add_option("--test-count", c->test_count, "Run the test this many times")->capture_default_str();
   cmd->add_flag("--leave-running", c->leave_running, "Do not tear the cluster down at the end");
   cmd->add_option("--out", c->out, "Run store directory")->capture_default_str();
@@ -106,8 +119,12 @@ void add_run_command(CLI::App& app, int* exit_code) {
       harness::RunOutcome o = harness::run_test(config, std::cerr);
       const int code = harness::exit_code(o);
       if (rank(code) > rank(worst)) worst = code;
-      std::cout << verdict_word(o) << "  run " << o.run_id << "  " << o.dir.string() << "\n" << std::flush;
+      std::cout << verdict_words(o) << "  run " << o.run_id << "  " << o.dir.string() << "\n" << std::flush;
       if (o.error) std::cerr << "faultline run: " << o.message << "\n";
+      if (!o.error && o.expect_given) {
+        std::cerr << "faultline run: --expect " << (o.expect_unmet.empty() ? "met" : "not met: " + o.expect_unmet)
+                  << "\n";
+      }
       if (!junit->empty() && !o.dir.empty()) cases.push_back(harness::junit_case(o));
       if (o.interrupted) {
         if (i + 1 < config.test_count) std::cerr << "faultline run: interrupted; the remaining runs are skipped\n";

@@ -1,5 +1,6 @@
 // `faultline runs`: the run store's index, newest first, filtered by verdict,
 // workload or commit; a table for people, --json for scripts.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -22,7 +23,7 @@ nlohmann::json to_json(const harness::RunRecord& r) {
   return {{"id", r.id},           {"test_name", r.test_name}, {"started_at", r.started_at}, {"dir", r.dir},
           {"workload", r.workload}, {"preset", r.preset},     {"nemesis", r.nemesis},       {"backend", r.backend},
           {"commit", r.commit},   {"nodes", r.nodes},         {"seed", r.seed},             {"verdict", r.verdict},
-          {"anomalies", r.anomalies}, {"anomaly_count", r.anomaly_count},
+          {"anomalies", r.anomalies}, {"anomaly_count", r.anomaly_count}, {"expected", r.expected},
           {"ops", {{"ok", r.ops_ok}, {"fail", r.ops_fail}, {"info", r.ops_info}}},
           {"duration_s", r.duration_s}, {"error", r.error}, {"config", r.config}};
 }
@@ -51,14 +52,18 @@ void add_runs_command(CLI::App& app, int* exit_code) {
       if (a->json) {
         for (const auto& r : runs) std::cout << to_json(r).dump() << "\n";
       } else {
-        std::printf("%-8s %-24s %-8s %-26s %8s %9s %9s  %s\n", "id", "started (UTC)", "verdict", "test", "anomaly",
+        std::printf("%-8s %-24s %-9s %-26s %8s %9s %9s  %s\n", "id", "started (UTC)", "verdict", "test", "anomaly",
                     "ok/fail", "seconds", "commit");
         for (const auto& r : runs) {
           const std::string ops = std::to_string(r.ops_ok) + "/" + std::to_string(r.ops_fail);
-          std::printf("%-8s %-24s %-8s %-26s %8lld %9s %9.1f  %.12s\n", r.id.c_str(), r.started_at.c_str(),
-                      r.verdict.c_str(), r.test_name.c_str(), static_cast<long long>(r.anomaly_count), ops.c_str(),
+          // invalid* : invalid, with only the anomalies its preset documents.
+          const std::string verdict = r.verdict + (r.expected ? "*" : "");
+          std::printf("%-8s %-24s %-9s %-26s %8lld %9s %9.1f  %.12s\n", r.id.c_str(), r.started_at.c_str(),
+                      verdict.c_str(), r.test_name.c_str(), static_cast<long long>(r.anomaly_count), ops.c_str(),
                       r.duration_s, r.commit.c_str());
         }
+        if (std::any_of(runs.begin(), runs.end(), [](const auto& r) { return r.expected; }))
+          std::printf("* invalid with only the anomalies its store preset is documented to show\n");
         std::fflush(stdout);
       }
       *exit_code = kExitValid;

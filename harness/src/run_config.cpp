@@ -156,6 +156,8 @@ json RunConfig::to_json() const {
           {"seed", seed},
           {"store_preset", store_preset},
           {"store_opts", store_opts},
+          {"expect", expect},
+          {"max_witnesses", max_witnesses},
           {"test_count", test_count},
           {"leave_running", leave_running},
           {"out", out.string()},

@@ -40,6 +40,7 @@ fs::path write_runs_index(const RunStore& store) {
                           .ops_info = r.ops_info,
                           .anomaly_count = r.anomaly_count,
                           .anomalies = r.anomalies,
+                          .expected = r.expected,
                           .duration_s = r.duration_s};
     const fs::path report = fs::path(r.dir) / "report.html";
     std::error_code ec;
@@ -98,15 +99,15 @@ reports::JunitCase junit_case(const RunOutcome& o) {
                 : o.verdict == check::Validity::kInvalid ? "invalid"
                                                          : "unknown";
   }
-  // Only the kinds that made the run invalid: those the preset allows are
-  // listed in the report but are not this test's failure.
-  std::set<std::string> allowed;
-  if (results.contains("allowed_anomalies") && results["allowed_anomalies"].is_array())
-    for (const auto& a : results["allowed_anomalies"])
-      if (a.is_string()) allowed.insert(a.get<std::string>());
-  if (results.contains("anomalies") && results["anomalies"].is_object())
-    for (auto it = results["anomalies"].begin(); it != results["anomalies"].end(); ++it)
-      if (!allowed.count(it.key())) c.anomalies[it.key()] = it.value();
+  if (results.contains("anomalies") && results["anomalies"].is_object()) c.anomalies = results["anomalies"];
+  c.headline = o.headline;
+  if (o.expect_given) {
+    c.expect_given = true;
+    c.expect_met = o.expect_unmet.empty();
+    c.expect_why = o.expect_unmet;
+    if (const auto e = results.find("expect"); e != results.end() && e->contains("kinds"))
+      for (const auto& k : (*e)["kinds"]) c.expect += (c.expect.empty() ? "" : ",") + k.get<std::string>();
+  }
   if (results.contains("timings") && results["timings"].contains("total_s"))
     c.time_s = results["timings"].value("total_s", 0.0);
   if (fs::exists(o.dir / "report.html")) c.report = (o.dir / "report.html").string();

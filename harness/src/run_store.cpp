@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS runs (
   anomalies TEXT, anomaly_count INTEGER DEFAULT 0,
   ops_ok INTEGER DEFAULT 0, ops_fail INTEGER DEFAULT 0, ops_info INTEGER DEFAULT 0,
   duration_s REAL DEFAULT 0,
-  error TEXT
+  error TEXT,
+  expected INTEGER DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
 )sql";
@@ -37,6 +38,9 @@ SQLite::Database open_db(const fs::path& root) {
   db.setBusyTimeout(10000);
   db.exec("PRAGMA journal_mode=WAL");
   db.exec(kSchema);
+  // Stores written before `expected` existed (issue 15) gain the column.
+  if (!db.execAndGet("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name='expected'").getInt())
+    db.exec("ALTER TABLE runs ADD COLUMN expected INTEGER DEFAULT 0");
   return db;
 }
 
@@ -91,6 +95,7 @@ RunRecord from_row(SQLite::Statement& q) {
   r.ops_info = q.getColumn("ops_info").getInt64();
   r.duration_s = q.getColumn("duration_s").getDouble();
   r.error = q.getColumn("error").getString();
+  r.expected = q.getColumn("expected").getInt() != 0;
   return r;
 }
 
@@ -141,9 +146,9 @@ void RunStore::finish(const RunRecord& record) {
   SQLite::Database db = open_db(root_);
   SQLite::Statement q(db,
                       "UPDATE runs SET verdict=?, anomalies=?, anomaly_count=?, ops_ok=?, ops_fail=?, ops_info=?, "
-                      "duration_s=?, error=? WHERE id=?");
+                      "duration_s=?, error=?, expected=? WHERE id=?");
   SQLite::bind(q, record.verdict, record.anomalies.dump(), record.anomaly_count, record.ops_ok, record.ops_fail,
-               record.ops_info, record.duration_s, record.error, record.id);
+               record.ops_info, record.duration_s, record.error, record.expected ? 1 : 0, record.id);
   if (q.exec() != 1) throw std::runtime_error("run store: run " + record.id + " is not indexed");
 }
 

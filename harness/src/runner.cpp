@@ -15,6 +15,7 @@
 
 #include "backend_control.h"
 #include "build_info.h"
+#include "faultline/checker/judge.h"
 #include "faultline/checker/load.h"
 #include "faultline/harness/backend.h"
 #include "faultline/harness/run_store.h"
@@ -25,7 +26,6 @@
 #include "node_launch.h"
 #include "progress.h"
 #include "run_reports.h"
-#include "verdict.h"
 
 namespace faultline::harness {
 namespace fs = std::filesystem;
@@ -255,6 +255,7 @@ std::string build_commit() { return FAULTLINE_GIT_COMMIT; }
 
 int exit_code(const RunOutcome& outcome) {
   if (outcome.error) return 255;
+  if (outcome.expect_given) return outcome.expect_unmet.empty() ? 0 : 1;
   return check::exit_code(outcome.verdict);
 }
 
@@ -393,7 +394,9 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
                  {"nodes", names},
                  // Where the history's clock began on CLOCK_MONOTONIC, so reports can place node log lines.
                  {"origin_mono_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count()},
-                 {"check", {{"strict_stale", plan.options.strict_stale}, {"allowed_anomalies", plan.allowed_anomalies}}}};
+                 {"check", {{"strict_stale", plan.options.strict_stale},
+                            {"expected_anomalies", plan.expected_anomalies},
+                            {"expected_for", plan.expected_for}}}};
     writer = std::make_unique<history::HistoryWriter>((dir / "history.jsonl").string(), meta);
 
     {
@@ -501,15 +504,31 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
         // Op times count from t0, the moment run_test began.
         timings["first_op_s"] = static_cast<double>(h.ops.front().time) / 1e9;
       }
+      if (const auto fp = h.meta.find("final_phase"); fp != h.meta.end() && fp->contains("unread") &&
+                                                       !(*fp)["unread"].empty())
+        results["final_phase_unread_keys"] = (*fp)["unread"];
       check::CheckOptions options = plan.options;
+      options.max_witnesses = config.max_witnesses;
       const check::Report report = check::check_history(h, plan.model, options);
-      const Judgement j = judge(report, plan.allowed_anomalies);
+      const check::Judgement j = check::judge(report, {plan.expected_for, plan.expected_anomalies});
       outcome.verdict = j.valid;
+      outcome.expected = j.expected;
+      outcome.headline = j.headline();
       results["model"] = plan.model;
       results["results"] = j.results;
-      results["allowed_anomalies"] = plan.allowed_anomalies;
-      rec.anomalies = j.anomalies;
+      results["expected_anomalies"] = plan.expected_anomalies;
+      results["expected"] = j.expected;
+      if (j.expected) results["expected_for"] = j.expected_for;
+      results["headline"] = j.headline();
+      if (!config.expect.empty()) {
+        outcome.expect_given = true;
+        outcome.expect_unmet = check::expectation_unmet(j, config.expect);
+        results["expect"] = {{"kinds", config.expect}, {"met", outcome.expect_unmet.empty()}};
+        if (!outcome.expect_unmet.empty()) results["expect"]["why"] = outcome.expect_unmet;
+      }
+      rec.anomalies = j.counts;
       rec.anomaly_count = j.anomaly_count;
+      rec.expected = j.expected;
       timings["check_s"] = seconds_since(check_start);
     } catch (const std::exception& e) {
       outcome.error = true;
@@ -519,6 +538,8 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   if (interrupted && !outcome.error && outcome.verdict == check::Validity::kValid) {
     // What was recorded is valid, but the run did not do what was asked.
     outcome.verdict = check::Validity::kUnknown;
+    outcome.headline = "unknown";
+    results["headline"] = outcome.headline;
     results["note"] = "interrupted by a signal; the recorded prefix was checked";
   }
   rec.verdict = outcome.error ? "error" : verdict_name(outcome.verdict);

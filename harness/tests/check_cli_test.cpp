@@ -134,5 +134,109 @@ TEST(CheckCli, NoModelAnywhereIsUsageError) {
   EXPECT_NE(r.err.find("--model"), std::string::npos) << r.err;
 }
 
+// A Jepsen EDN history that is linearizable under Jepsen's semantics (a :fail
+// op did not happen) and only a failed cas would contradict: with 4 in the
+// register, cas [4 4] failing says the register did not hold 4.
+const char* kFailedCasEdn =
+    "{:type :invoke, :f :write, :value 4, :process 0, :index 0}\n"
+    "{:type :ok, :f :write, :value 4, :process 0, :index 1}\n"
+    "{:type :invoke, :f :cas, :value [4 4], :process 1, :index 2}\n"
+    "{:type :fail, :f :cas, :value [4 4], :process 1, :index 3}\n"
+    "{:type :invoke, :f :read, :value nil, :process 2, :index 4}\n"
+    "{:type :ok, :f :read, :value 4, :process 2, :index 5}\n";
+
+TEST(CheckCli, AFailedCasConstrainsNothingUnlessObserveIsAsked) {
+  const std::string path = write_temp("failed-cas.edn", kFailedCasEdn);
+  RunResult jepsen = run_faultline({"check", "--model", "cas-register", path});
+  EXPECT_EQ(jepsen.exit_code, 0) << jepsen.out << jepsen.err;
+  EXPECT_EQ(nlohmann::json::parse(jepsen.out)["valid"], true);
+
+  RunResult observe = run_faultline({"check", "--model", "cas-register", "--failed-cas", "observe", path});
+  EXPECT_EQ(observe.exit_code, 1) << observe.out << observe.err;
+  const auto doc = nlohmann::json::parse(observe.out);
+  EXPECT_EQ(doc["failed_cas_observed"], 1);
+  const auto& a = doc["results"][0]["anomalies"][0];
+  EXPECT_NE(a["description"].get<std::string>().find("cas [4,4] (compared, found another value)"), std::string::npos)
+      << a.dump();
+
+  RunResult bad = run_faultline({"check", "--model", "cas-register", "--failed-cas", "maybe", path});
+  EXPECT_EQ(bad.exit_code, 254) << bad.err;
+  EXPECT_NE(bad.err.find("--failed-cas"), std::string::npos) << bad.err;
+  fs::remove(path);
+}
+
+TEST(CheckCli, AnExplicitCompareFailureIsAnObservationInJsonl) {
+  const std::string path = write_temp(
+      "cas-ok-false.jsonl",
+      "{\"index\":0,\"time\":1,\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":4}\n"
+      "{\"index\":1,\"time\":2,\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":4}\n"
+      "{\"index\":2,\"time\":3,\"process\":1,\"type\":\"invoke\",\"f\":\"cas\",\"value\":[4,5]}\n"
+      "{\"index\":3,\"time\":4,\"process\":1,\"type\":\"ok\",\"f\":\"cas\",\"value\":{\"ok\":false}}\n");
+  RunResult r = run_faultline({"check", "--model", "cas-register", path});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  fs::remove(path);
+}
+
+// A register history as `faultline run` writes it for the r1w1 preset: two
+// stale reads of one key and meta naming what the preset documents.
+std::string r1w1_history(int stale_reads) {
+  std::string text =
+      "{\"meta\":{\"model\":\"register\",\"store_preset\":\"r1w1\",\"check\":{\"strict_stale\":true,"
+      "\"expected_anomalies\":[\"stale-read\",\"nonlinearizable\"],\"expected_for\":\"r1w1\"}}}\n";
+  int i = 0;
+  auto op = [&](int p, const char* type, const char* f, const std::string& value) {
+    text += "{\"index\":" + std::to_string(i) + ",\"time\":" + std::to_string(1000 * (i + 1)) +
+            ",\"process\":" + std::to_string(p) + ",\"type\":\"" + type + "\",\"f\":\"" + f +
+            "\",\"key\":\"r1\",\"value\":" + value + "}\n";
+    ++i;
+  };
+  op(0, "invoke", "write", "1");
+  op(0, "ok", "write", "1");
+  op(0, "invoke", "write", "2");
+  op(0, "ok", "write", "2");
+  for (int n = 0; n < stale_reads; ++n) {
+    op(1, "invoke", "read", "null");
+    op(1, "ok", "read", "1");
+  }
+  return text;
+}
+
+TEST(CheckCli, AnomaliesThePresetDocumentsAreInvalidAndLabelledExpected) {
+  const std::string path = write_temp("r1w1.jsonl", r1w1_history(2));
+  RunResult r = run_faultline({"check", path});
+  EXPECT_EQ(r.exit_code, 1) << "the verdict is the model's, whatever the preset\n" << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["valid"], false);
+  EXPECT_EQ(doc["expected"], true);
+  EXPECT_EQ(doc["headline"], "INVALID \u2014 expected for r1w1: nonlinearizable, stale reads");
+  EXPECT_NE(r.err.find("INVALID \u2014 expected for r1w1"), std::string::npos) << r.err;
+
+  RunResult met = run_faultline({"check", "--expect", "stale-read,nonlinearizable", path});
+  EXPECT_EQ(met.exit_code, 0) << met.err;
+  EXPECT_NE(met.err.find("--expect met"), std::string::npos) << met.err;
+  RunResult unmet = run_faultline({"check", "--expect", "stale-read", path});
+  EXPECT_EQ(unmet.exit_code, 1) << unmet.err;
+  EXPECT_NE(unmet.err.find("not expected: nonlinearizable"), std::string::npos) << unmet.err;
+  RunResult unknown_kind = run_faultline({"check", "--expect", "stale", "--expect", "bogus", path});
+  EXPECT_EQ(unknown_kind.exit_code, 254) << unknown_kind.err;
+  fs::remove(path);
+}
+
+TEST(CheckCli, EveryAnomalyIsCountedAboveTheWitnessCap) {
+  const std::string path = write_temp("many-stale.jsonl", r1w1_history(40));
+  RunResult r = run_faultline({"check", "--max-witnesses", "3", path});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["counts"]["stale-read"], 40) << r.out.substr(0, 500);
+  for (const auto& res : doc["results"]) {
+    if (res["checker"] == "register-stale-read") {
+      EXPECT_EQ(res["anomalies"].size(), 3u);
+      EXPECT_EQ(res["counts"]["stale-read"], 40);
+    }
+  }
+  EXPECT_NE(r.err.find("40 stale-read"), std::string::npos) << r.err;
+  fs::remove(path);
+}
+
 }  // namespace
 }  // namespace faultline::testing

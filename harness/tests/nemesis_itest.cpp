@@ -118,9 +118,17 @@ void expect_witnesses(const json& results) {
 TEST(Nemesis, R1w1UnderPartitionsShowsStaleReads) {
   FAULTLINE_REQUIRE_ROOT();
   TestDir dir("nemesis-r1w1");
+  // --expect: the run passes when it catches what the preset is documented
+  // to show, and nothing else.
   FinishedRun f = run(dir, {"--store-preset", "r1w1", "--nemesis", "partition", "--nemesis-interval", "2",
-                            "--time-limit", "20", "--seed", "3"});
+                            "--time-limit", "20", "--seed", "3", "--expect", "stale-read,nonlinearizable"});
   ASSERT_EQ(f.result.exit_code, 0) << f.result.out << f.result.err;
+  // The verdict is still the model's: invalid, labelled expected, never valid.
+  EXPECT_EQ(f.results["verdict"], "invalid") << f.results.dump(2);
+  EXPECT_EQ(f.results["expected"], true);
+  EXPECT_EQ(f.results["expect"]["met"], true);
+  EXPECT_NE(f.result.out.find("INVALID \u2014 expected for r1w1: "), std::string::npos) << f.result.out;
+  EXPECT_NE(f.result.err.find("--expect met"), std::string::npos) << f.result.err;
   EXPECT_GE(windows_of(f.history, "partition"), 3) << slurp(f.dir / "nemesis.log");
   EXPECT_GT(anomalies_of(f.results, "stale-read"), 0) << f.results.dump(2);
   expect_witnesses(f.results);
@@ -138,7 +146,10 @@ TEST(Nemesis, LwwWallUnderClockSkewLosesUpdates) {
   TestDir dir("nemesis-lww");
   FinishedRun f = run(dir, {"--store-preset", "lww-wall", "--nemesis", "clock", "--nemesis-interval", "2",
                             "--time-limit", "20", "--seed", "5"});
-  ASSERT_EQ(f.result.exit_code, 0) << f.result.out << f.result.err;
+  // Without --expect the exit code is the verdict's: invalid.
+  ASSERT_EQ(f.result.exit_code, 1) << f.result.out << f.result.err;
+  EXPECT_EQ(f.results["expected"], true) << f.results.dump(2);
+  EXPECT_EQ(f.results["expected_for"], "lww-wall");
   EXPECT_GE(windows_of(f.history, "clock"), 3) << slurp(f.dir / "nemesis.log");
   // A write stamped by a lagging clock loses to an older one: later reads
   // return the older value (stale reads, and no linearization exists).
@@ -215,8 +226,9 @@ TEST(Nemesis, GcGraceResurrectsDeletesThatSafeKeeps) {
   std::vector<std::string> args = {"--store-preset", "gc-grace"};
   args.insert(args.end(), flags.begin(), flags.end());
   FinishedRun f = run(dir, args);
-  EXPECT_EQ(f.result.exit_code, 1) << f.result.out << f.result.err;  // invalid: the preset allows nothing
+  EXPECT_EQ(f.result.exit_code, 1) << f.result.out << f.result.err;  // invalid, as any resurrection is
   EXPECT_EQ(f.results["verdict"], "invalid") << f.results.dump(2);
+  EXPECT_EQ(f.results["expected"], true) << "gc-grace documents resurrected deletes (stale reads)";
   EXPECT_GT(reads_of_deleted_keys(f), 0) << f.results.dump(2);
   expect_witnesses(f.results);
   EXPECT_TRUE(leftovers(f.run_id).empty()) << describe(leftovers(f.run_id));

@@ -16,14 +16,32 @@ std::string anomaly_list(const nlohmann::json& anomalies) {
   return out;
 }
 
+// What a case ends as: "pass", "failure" or "error", and the message.
+std::pair<std::string, std::string> outcome(const JunitCase& c) {
+  if (c.verdict == "error") return {"error", c.error};
+  const std::string list = anomaly_list(c.anomalies);
+  const std::string found = list.empty() ? std::string("no anomaly") : list;
+  if (c.expect_given) {
+    if (c.expect_met) return {"pass", ""};
+    return {"failure", "--expect " + c.expect + " not met: " + c.expect_why + " (found: " + found + ")"};
+  }
+  if (c.verdict == "valid") return {"pass", ""};
+  if (c.verdict == "invalid") {
+    const std::string head = c.headline.empty() ? std::string("invalid") : c.headline;
+    return {"failure", head + ": " + (list.empty() ? std::string("the checkers found anomalies") : list)};
+  }
+  return {"error", "verdict " + c.verdict + ": the checkers could not decide"};
+}
+
 }  // namespace
 
 std::string junit_xml(const std::vector<JunitCase>& cases, const std::string& suite) {
   int failures = 0, errors = 0;
   double total = 0;
   for (const auto& c : cases) {
-    failures += c.verdict == "invalid";
-    errors += c.verdict != "invalid" && c.verdict != "valid";
+    const std::string kind = outcome(c).first;
+    failures += kind == "failure";
+    errors += kind == "error";
     total += c.time_s;
   }
   std::ostringstream o;
@@ -38,17 +56,14 @@ std::string junit_xml(const std::vector<JunitCase>& cases, const std::string& su
       << xml_escape(c.name) << "\" time=\"" << buf << "\">\n";
     const std::string where = "run " + c.run_id + " in " + c.dir + (c.report.empty() ? "" : "; report " + c.report) +
                               (c.replay.empty() ? "" : "; replay: " + c.replay);
-    if (c.verdict == "invalid") {
-      const std::string list = anomaly_list(c.anomalies);
-      const std::string message = "invalid: " + (list.empty() ? std::string("the checkers found anomalies") : list);
-      o << "    <failure type=\"invalid\" message=\"" << xml_escape(message) << "\">" << xml_escape(message + "\n" + where)
-        << "</failure>\n";
-    } else if (c.verdict == "error") {
-      o << "    <error type=\"error\" message=\"" << xml_escape(c.error) << "\">" << xml_escape(c.error + "\n" + where)
-        << "</error>\n";
-    } else if (c.verdict != "valid") {
-      const std::string message = "verdict " + c.verdict + ": the checkers could not decide";
-      o << "    <error type=\"unknown\" message=\"" << xml_escape(message) << "\">"
+    const auto [kind, message] = outcome(c);
+    if (kind == "failure") {
+      const std::string type = c.expect_given ? "expectation" : "invalid";
+      o << "    <failure type=\"" << type << "\" message=\"" << xml_escape(message) << "\">"
+        << xml_escape(message + "\n" + where) << "</failure>\n";
+    } else if (kind == "error") {
+      const std::string type = c.verdict == "error" ? "error" : "unknown";
+      o << "    <error type=\"" << type << "\" message=\"" << xml_escape(message) << "\">"
         << xml_escape(message + "\n" + where) << "</error>\n";
     }
     o << "    <system-out>" << xml_escape(where) << "</system-out>\n  </testcase>\n";

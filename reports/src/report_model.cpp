@@ -242,7 +242,8 @@ void add_checker_anomalies(const Json& result, std::vector<AnomalyView>& out, st
     AnomalyView v;
     v.checker = checker;
     v.kind = str_field(a, "kind");
-    v.allowed = a.value("allowed", false);
+    // "allowed": results written before expected anomalies stopped making runs valid.
+    v.expected = a.value("expected", a.value("allowed", false));
     v.description = str_field(a, "description");
     if (a.contains("details")) v.details = a["details"];
     if (a.contains("witness") && a["witness"].is_array())
@@ -288,6 +289,8 @@ ReportModel build_model(const ReportInput& in) {
       if (n.is_string()) m.nodes.push_back(n.get<std::string>());
   m.replay = replay_command(c);
   if (auto v = str_field(r, "verdict"); !v.empty()) m.verdict = v;
+  m.expected = m.verdict == "invalid" && r.value("expected", false) == true;
+  m.headline = str_field(r, "headline");
   m.error = str_field(r, "error");
 
   // Operations: outcomes, latencies and per-bucket counts.
@@ -381,7 +384,15 @@ ReportModel build_model(const ReportInput& in) {
     for (const auto* w : windows_overlapping(m.windows, a.from - kSecond, a.to + kSecond)) a.faults.push_back(*w);
     a.sentence = anomaly_sentence(a.kind, a.description, a.witness, a.faults);
   }
-  std::stable_partition(m.anomalies.begin(), m.anomalies.end(), [](const auto& a) { return !a.allowed; });
+  std::stable_partition(m.anomalies.begin(), m.anomalies.end(), [](const auto& a) { return !a.expected; });
+  // True counts (results.json "anomalies": kind -> count); what was not
+  // listed is the difference.
+  if (r.contains("anomalies") && r["anomalies"].is_object()) {
+    std::int64_t total = 0;
+    for (auto it = r["anomalies"].begin(); it != r["anomalies"].end(); ++it)
+      if (it.value().is_number_integer()) total += m.counts[it.key()] = it.value().get<std::int64_t>();
+    m.anomalies_omitted = std::max<std::int64_t>(m.anomalies_omitted, total - static_cast<std::int64_t>(m.anomalies.size()));
+  }
 
   // Clock offsets: a step to offsets_ms at each clock window's start, back to
   // zero at its stop.

@@ -111,7 +111,7 @@ std::string page_data(const ReportInput& in, const ReportModel& m) {
   for (const auto& a : m.anomalies) {
     Json w = Json::array();
     for (const auto& op : a.witness) w.push_back(op.invoke_index);
-    witness.push_back({{"from", a.from / 1000}, {"to", a.to / 1000}, {"ops", w}, {"allowed", a.allowed}});
+    witness.push_back({{"from", a.from / 1000}, {"to", a.to / 1000}, {"ops", w}, {"expected", a.expected}});
   }
   // Client workers: `faultline run` gives a worker a fresh process id after an
   // info by adding the worker count, so process % workers is the worker and
@@ -146,9 +146,28 @@ std::string log_span(const std::vector<LogLine>& lines) {
   return ", " + precise_seconds_text(*first) + " to " + precise_seconds_text(*last) + " on the run's clock";
 }
 
+// "1,494 stale-read, 57 nonlinearizable": every anomaly found, by kind.
+std::string counts_text(const std::map<std::string, std::int64_t>& counts) {
+  std::string out;
+  for (const auto& [kind, n] : counts) out += (out.empty() ? "" : ", ") + thousands(n) + " " + kind;
+  return out;
+}
+
 void banner(std::ostringstream& o, const ReportModel& m) {
-  o << "<header id=\"verdict\" class=\"banner v-" << esc(m.verdict) << "\" data-verdict=\"" << esc(m.verdict)
-    << "\">\n<h1>" << verdict_title(m.verdict) << "</h1>\n<dl class=\"facts\">";
+  // Green only for valid; an invalid run whose anomalies its preset
+  // documents is amber and says so, never green: it is still invalid.
+  const std::string cls = m.expected ? "invalid-expected" : m.verdict;
+  const std::string title =
+      m.verdict == "invalid" && !m.headline.empty() ? m.headline : std::string(verdict_title(m.verdict));
+  o << "<header id=\"verdict\" class=\"banner v-" << esc(cls) << "\" data-verdict=\"" << esc(m.verdict)
+    << "\" data-expected=\"" << (m.expected ? "true" : "false") << "\">\n<h1>" << esc(title) << "</h1>\n";
+  if (!m.counts.empty())
+    o << "<p class=\"counts\" id=\"anomaly-counts\">Anomalies found: " << esc(counts_text(m.counts))
+      << (m.expected ? " \u2014 the kinds this preset is documented to show (node/PRESETS.md); the store is not "
+                       "linearizable under it"
+                     : "")
+      << "</p>\n";
+  o << "<dl class=\"facts\">";
   auto fact = [&](const char* name, const std::string& value) {
     if (!value.empty()) o << "<div><dt>" << name << "</dt><dd>" << esc(value) << "</dd></div>";
   };
@@ -203,27 +222,32 @@ void log_excerpts(std::ostringstream& o, const ReportInput& in, const AnomalyVie
 }
 
 void anomalies(std::ostringstream& o, const ReportInput& in, const ReportModel& m) {
-  std::size_t disallowed = 0;
-  for (const auto& a : m.anomalies) disallowed += a.allowed ? 0 : 1;
-  o << "<section id=\"anomalies\"><h2>Anomalies (" << m.anomalies.size() << " listed";
-  if (disallowed != m.anomalies.size()) o << ", " << (m.anomalies.size() - disallowed) << " allowed by the preset";
-  if (m.anomalies_omitted > 0) o << ", " << m.anomalies_omitted << " more not listed by the checkers";
+  std::size_t unexpected = 0;
+  for (const auto& a : m.anomalies) unexpected += a.expected ? 0 : 1;
+  std::int64_t found = static_cast<std::int64_t>(m.anomalies.size()) + m.anomalies_omitted;
+  o << "<section id=\"anomalies\"><h2>Anomalies (" << thousands(found) << " found";
+  if (!m.counts.empty()) o << ": " << esc(counts_text(m.counts));
+  if (m.anomalies_omitted > 0) o << "; " << m.anomalies.size() << " listed with witnesses";
+  if (unexpected != m.anomalies.size())
+    o << "; " << (m.anomalies.size() - unexpected) << " listed are expected for the preset";
   o << ")</h2>\n";
   if (m.anomalies.empty()) {
-    o << "<p id=\"no-anomalies\">The checkers found no anomalies.</p></section>\n";
+    o << "<p id=\"no-anomalies\">" << (found > 0 ? "The checkers listed none of them." : "The checkers found no anomalies.")
+      << "</p></section>\n";
     return;
   }
+  // Expected anomalies are folded away only when unexpected ones precede
+  // them: those are what broke the model beyond what the preset documents.
+  const bool fold = unexpected > 0 && unexpected < m.anomalies.size();
   o << "<ol id=\"anomaly-list\">\n";
   for (std::size_t i = 0; i < m.anomalies.size(); ++i) {
     const auto& a = m.anomalies[i];
-    // Anomalies the preset allows come last, folded away: they are expected
-    // and must not bury the ones that made the run invalid, or the timeline.
-    if (a.allowed && (i == 0 || !m.anomalies[i - 1].allowed))
-      o << "</ol>\n<details class=\"allowed-anomalies\"><summary>" << (m.anomalies.size() - i)
-        << " anomalies the preset allows</summary>\n<ol start=\"" << (i + 1) << "\">\n";
-    o << "<li class=\"anomaly" << (a.allowed ? " allowed" : "") << "\" id=\"anomaly-" << i << "\" data-kind=\""
+    if (fold && i == unexpected)
+      o << "</ol>\n<details class=\"expected-anomalies\"><summary>" << (m.anomalies.size() - i)
+        << " anomalies expected for the preset</summary>\n<ol start=\"" << (i + 1) << "\">\n";
+    o << "<li class=\"anomaly" << (a.expected ? " expected" : "") << "\" id=\"anomaly-" << i << "\" data-kind=\""
       << esc(a.kind) << "\"><h3>" << esc(a.kind) << " <small>(" << esc(a.checker)
-      << (a.allowed ? ", allowed by the preset" : "") << ")</small></h3>\n<p class=\"sentence\">" << esc(a.sentence)
+      << (a.expected ? ", expected for the preset" : "") << ")</small></h3>\n<p class=\"sentence\">" << esc(a.sentence)
       << "</p>\n";
     if (i >= kDetailedAnomalies) {
       o << "</li>\n";
@@ -233,7 +257,7 @@ void anomalies(std::ostringstream& o, const ReportInput& in, const ReportModel& 
       << "\" class=\"show-in-timeline\">show in the timeline</a> · <a href=\"#anomaly-" << i
       << "-logs\">node logs</a></p>\n";
     o << anomaly_timeline_svg(a) << "\n";
-    if (m.model == "register" && (m.verdict == "invalid" || !a.allowed)) {
+    if (m.model == "register") {
       if (std::string dot = precedence_dot(a); !dot.empty()) {
         try {
           o << "<div class=\"graph precedence\"><h4>Precedence of the witness operations</h4>"
@@ -255,7 +279,7 @@ void anomalies(std::ostringstream& o, const ReportInput& in, const ReportModel& 
     log_excerpts(o, in, a, i, m.logs_aligned);
     o << "</li>\n";
   }
-  o << "</ol>" << (m.anomalies.back().allowed ? "</details>" : "") << "</section>\n";
+  o << "</ol>" << (fold ? "</details>" : "") << "</section>\n";
 }
 
 void faults(std::ostringstream& o, const ReportModel& m) {

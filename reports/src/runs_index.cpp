@@ -98,7 +98,8 @@ std::string render_runs_index(const std::vector<IndexRun>& runs) {
     if (!r.report_href.empty()) o << "<a href=\"" << esc(r.report_href) << "\">" << esc(r.id) << "</a>";
     else o << esc(r.id);
     o << "</td><td>" << esc(r.workload) << "</td><td>" << esc(r.preset) << "</td><td>" << esc(r.nemesis)
-      << "</td><td class=\"v-" << esc(r.verdict) << "\">" << esc(r.verdict) << "</td><td data-sort=\"" << ops
+      << "</td><td class=\"v-" << esc(r.expected ? "invalid-expected" : r.verdict) << "\">" << esc(r.verdict)
+      << (r.expected ? " (expected for " + esc(r.preset) + ")" : "") << "</td><td data-sort=\"" << ops
       << "\" title=\"ok " << r.ops_ok << ", fail " << r.ops_fail << ", info " << r.ops_info << "\">" << ops
       << "</td><td data-sort=\"" << r.anomaly_count << "\">" << r.anomaly_count << "</td><td>"
       << esc(anomaly_text(r.anomalies)) << "</td><td title=\"" << esc(r.commit) << "\">" << esc(r.commit.substr(0, 12))

@@ -17,6 +17,12 @@ std::string precise_seconds_text(std::int64_t ns) {
   return buf;
 }
 
+std::string thousands(std::int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  for (std::size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
+  return (n < 0 ? "-" : "") + digits;
+}
+
 std::string shell_quote(const std::string& s) {
   if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,=/:+@") ==
                         std::string::npos)

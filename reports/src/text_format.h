@@ -12,6 +12,8 @@ namespace faultline::reports {
 std::string seconds_text(std::int64_t ns);
 // ns -> "12.345 s": for operations, where milliseconds matter.
 std::string precise_seconds_text(std::int64_t ns);
+// 1494 -> "1,494".
+std::string thousands(std::int64_t n);
 // Quoted for a POSIX shell only when it needs to be.
 std::string shell_quote(const std::string& s);
 // &, <, >, " and ' escaped for HTML text and attribute values.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "faultline/checker/jsonl.h"
+#include "faultline/checker/judge.h"
 #include "faultline/checker/registry.h"
 #include "faultline/reports/report_model.h"
 
@@ -99,18 +100,19 @@ inline history::History stale_read_history() {
 }
 
 // results.json as the runner writes it, from the real checkers.
-inline Json results_for(const history::History& h, const std::string& model = "register") {
+// results.json as the runner writes it, judged with `expectation` (what the
+// run's preset documents).
+inline Json results_for(const history::History& h, const std::string& model = "register",
+                        const check::Expectation& expectation = {}) {
   const check::Report report = check::check_history(h, model, {});
-  Json results = Json::array();
-  Json counts = Json::object();
-  for (const auto& r : report.results) {
-    results.push_back(check::to_json(r));
-    for (const auto& a : r.anomalies) counts[a.kind] = counts.value(a.kind, 0) + 1;
-  }
-  const std::string verdict = report.valid == check::Validity::kValid     ? "valid"
-                              : report.valid == check::Validity::kInvalid ? "invalid"
-                                                                          : "unknown";
-  return {{"verdict", verdict}, {"results", results}, {"anomalies", counts}, {"model", model}};
+  const check::Judgement j = check::judge(report, expectation);
+  const std::string verdict = j.valid == check::Validity::kValid     ? "valid"
+                              : j.valid == check::Validity::kInvalid ? "invalid"
+                                                                     : "unknown";
+  Json out = {{"verdict", verdict}, {"results", j.results}, {"anomalies", j.counts}, {"model", model},
+              {"expected", j.expected}, {"headline", j.headline()}};
+  if (j.expected) out["expected_for"] = j.expected_for;
+  return out;
 }
 
 inline Json config_json() {

@@ -120,17 +120,30 @@ TEST(ReportModel, LostElementSentenceFromTheSetCheckerNamesThePartition) {
       << lost->sentence;
 }
 
-TEST(ReportModel, AllowedAnomaliesComeAfterTheOnesThatMadeTheRunInvalid) {
+TEST(ReportModel, ExpectedAnomaliesComeAfterTheUnexpectedOnes) {
   ReportInput in = fixture_input();
   ASSERT_GE(in.results["results"].size(), 1u);
   Json& first = in.results["results"][0]["anomalies"];
   ASSERT_FALSE(first.empty());
-  first[0]["allowed"] = true;
+  first[0]["expected"] = true;
   first.push_back({{"kind", "lost"}, {"description", "element 9 was lost"}, {"witness", {0, 1}}});
   const ReportModel m = build_model(in);
   ASSERT_GE(m.anomalies.size(), 2u);
-  EXPECT_FALSE(m.anomalies.front().allowed);
-  EXPECT_TRUE(m.anomalies.back().allowed);
+  EXPECT_FALSE(m.anomalies.front().expected);
+  EXPECT_TRUE(m.anomalies.back().expected);
+}
+
+TEST(ReportModel, TrueCountsAndTheExpectedLabelComeFromTheResults) {
+  ReportInput in = fixture_input();
+  in.results["verdict"] = "invalid";
+  in.results["expected"] = true;
+  in.results["headline"] = "INVALID \u2014 expected for r1w1: stale reads";
+  in.results["anomalies"] = {{"stale-read", 1494}};
+  const ReportModel m = build_model(in);
+  EXPECT_TRUE(m.expected);
+  EXPECT_EQ(m.headline, "INVALID \u2014 expected for r1w1: stale reads");
+  EXPECT_EQ(m.counts.at("stale-read"), 1494);
+  EXPECT_EQ(m.anomalies_omitted, 1494 - static_cast<std::int64_t>(m.anomalies.size()));
 }
 
 TEST(ReportModel, ClockOffsetsStepFromClockWindows) {

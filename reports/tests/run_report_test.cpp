@@ -24,6 +24,22 @@ std::string invalid_run_page(const fs::path& dir) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+TEST(RunReport, ExpectedAnomaliesGiveAnAmberInvalidBannerNeverAGreenOne) {
+  faultline::node::testing::TestDir dir("report-expected");
+  const auto h = testing::stale_read_history();
+  const fs::path run = dir.path() / "run";
+  testing::write_run_dir(run, h, testing::results_for(h, "register", {"r1w1", {"stale-read", "nonlinearizable"}}),
+                         testing::config_json());
+  std::ifstream in(write_run_report(run));
+  const std::string page(std::istreambuf_iterator<char>(in), {});
+  EXPECT_NE(page.find("class=\"banner v-invalid-expected\" data-verdict=\"invalid\" data-expected=\"true\""),
+            std::string::npos);
+  EXPECT_NE(page.find("<h1>INVALID \u2014 expected for r1w1: "), std::string::npos);
+  EXPECT_NE(page.find("id=\"anomaly-counts\">Anomalies found: 1 nonlinearizable, 1 stale-read"), std::string::npos);
+  EXPECT_EQ(page.find("banner v-valid"), std::string::npos);
+  EXPECT_NE(page.find("expected for the preset"), std::string::npos);
+}
+
 TEST(RunReport, InvalidRunPageHasBannerAnomaliesTimelineGraphsAndLogs) {
   faultline::node::testing::TestDir dir("report");
   const std::string page = invalid_run_page(dir.path() / "run");

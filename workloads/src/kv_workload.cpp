@@ -1,8 +1,10 @@
 #include "kv_workload.h"
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 #include "check_plan.h"
@@ -137,25 +139,38 @@ void KvWorkload::final_phase(history::HistoryWriter&, Stats&, Clock::time_point)
 void KvWorkload::read_back(const std::vector<std::vector<std::string>>& keys, history::HistoryWriter& history,
                            Stats& stats, Clock::time_point deadline) {
   constexpr int kAttempts = 3;
+  std::mutex unread_mu;
+  std::vector<std::string> unread;  // keys with no ok read in this phase
   on_every_worker([&](Worker& worker, const std::atomic<bool>& halted) {
     const auto w = static_cast<std::size_t>(worker.index);
     if (w >= keys.size()) return;
     // An op may take op_timeout; starting one only when that much time is
     // left keeps the whole phase within the deadline.
     const auto may_start = [&] { return !halted.load() && Clock::now() + options_.op_timeout <= deadline; };
+    std::vector<std::string> missed;
     for (std::size_t i = 0; i < keys[w].size(); ++i) {
-      if (!may_start()) {
-        stats.unread += static_cast<std::int64_t>(keys[w].size() - i);
-        return;
-      }
       const PlannedOp op{"read", keys[w][i], history::Json()};
+      bool read = false;
       for (int attempt = 0; attempt < kAttempts && may_start(); ++attempt) {
         const Outcome out = perform(worker, op, history, stats);
-        if (out.type == OpType::kOk) break;
+        if (out.type == OpType::kOk) {
+          read = true;
+          break;
+        }
         if (out.error == "connect") nap(std::min(options_.op_timeout, std::chrono::milliseconds(100)), [&] { return halted.load(); });
       }
+      if (!read) missed.push_back(keys[w][i]);
     }
+    stats.unread += static_cast<std::int64_t>(missed.size());
+    std::lock_guard<std::mutex> lock(unread_mu);
+    unread.insert(unread.end(), missed.begin(), missed.end());
   });
+  // Named in the history, so the checkers can say which acknowledged writes
+  // only these reads could have proven (final_reads.h).
+  std::sort(unread.begin(), unread.end());
+  history.append_meta({{"final_phase", {{"keys", std::accumulate(keys.begin(), keys.end(), std::size_t{0},
+                                                                  [](std::size_t n, const auto& v) { return n + v.size(); })},
+                                        {"unread", unread}}}});
 }
 
 }  // namespace faultline::workloads::detail

@@ -7,6 +7,7 @@
 #define FAULTLINE_CHECKER_CHECKER_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,11 +37,20 @@ struct Anomaly {
 struct Result {
   std::string checker;               // "set-full", "linearizable", ...
   Validity valid = Validity::kUnknown;
-  std::vector<Anomaly> anomalies;
-  Json details = Json::object();     // counts, quantiles, timings, ...
+  std::vector<Anomaly> anomalies;    // listed ones, capped (see counts)
+  std::map<std::string, std::int64_t> counts;  // kind -> every one found
+  Json details = Json::object();     // quantiles, timings, ...
+
+  // Appends `a` to the list while it holds fewer than `cap` of a's kind;
+  // counts it either way.
+  void add(Anomaly a, std::size_t cap);
+  // Counts one more of `kind` that is not listed.
+  void count(const std::string& kind, std::int64_t n = 1) { counts[kind] += n; }
+  std::int64_t total() const;
 };
 
-// {"checker":..., "valid":..., "anomalies":[...], ...details}
+// {"checker":..., "valid":..., "counts":{kind: n}, "anomalies":[...], ...details}
+
 Json to_json(const Result& result);
 
 class Checker {

@@ -47,6 +47,19 @@ struct Op {
   friend bool operator==(const Op&, const Op&) = default;
 };
 
+// A cas that was carried out and found another value than `from` is an
+// observation, recorded as an `ok` completion whose value is {"ok": false}
+// (a `fail` cas did not happen and says nothing). True for such a completion.
+bool is_compare_failed(const Op& completion);
+
+struct History;
+// For sources whose `fail` on a cas means the comparison was made and found
+// another value (Porcupine's etcd logs; `faultline check --failed-cas
+// observe`): rewrites each fail cas completion without error text into that
+// observation, an ok completion with value {"ok": false}. A fail with an
+// error (timeout, unavailable) stays a fail. Returns how many were rewritten.
+std::size_t observe_failed_cas(History& history);
+
 enum class FaultPhase : std::uint8_t { kStart, kStop };
 
 // "start", "stop".

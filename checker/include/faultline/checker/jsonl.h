@@ -70,6 +70,9 @@ class HistoryWriter {
   // many appending threads.
   std::int64_t append(const Op& op);
   std::int64_t append(const NemesisEvent& event);
+  // Appends a {"meta":...} line; readers merge it into History::meta. For
+  // facts known only as the run goes (e.g. keys the final phase left unread).
+  void append_meta(const Json& meta);
 
   // Writes and fsyncs everything appended so far; returns once it is durable.
   void flush();

@@ -6,15 +6,18 @@
 // depth-first search over "linearize this pending call next", pruned by a
 // cache of (set of linearized operations, model state) already explored.
 //
-// Semantics of outcomes:
+// Semantics of outcomes (Jepsen's, as Knossos applies them):
 //   ok      happened, between invocation and completion;
 //   info    (or never completed) may have happened at any time after its
 //           invocation, or never; its result is unknown;
-//   fail    never happened. The one exception is a failed `cas` with no
-//           error text: the comparison was made and failed, so the register
-//           held a value other than `from` at some instant of the call (the
-//           Jepsen/Porcupine reading). A failed cas with an error (timeout,
-//           unavailable, ...) is treated like any other fail.
+//   fail    never happened, and constrains nothing: a failed cas included.
+// A cas that was carried out and found another value than `from` is an
+// observation, not a failure: it is recorded as an `ok` cas whose completion
+// value is {"ok": false} (Porcupine's etcd model reads it the same way) and
+// means the register held a value other than `from` at some instant of the
+// call. Sources whose `fail` cas means exactly that (Porcupine's etcd logs,
+// `faultline check --failed-cas observe`) are mapped into that form when
+// they are loaded (history::observe_failed_cas), not by a rule here.
 //
 // Models:
 //   register      read/write, checked key by key (ops without a key share one
@@ -58,9 +61,14 @@ struct LinearizabilityOptions {
   // others relaxed to "may or may not have happened"). Bounded in time.
   bool minimize_witness = true;
   double minimize_budget_seconds = 2;                 // per invalid key, within the time budget
-  // Once one key is proven invalid the verdict is settled: the keys still
-  // being searched get this much longer, then are reported as not finished.
-  double after_invalid_seconds = 1;
+  // Once one key is proven invalid the verdict is settled: with a value >= 0
+  // the keys still being searched get this much longer, then are reported
+  // as not finished. Negative (the default): every key is searched within
+  // the budget, so the count of invalid keys is the true one.
+  double after_invalid_seconds = -1;
+  // Invalid keys listed as anomalies with their witness; every invalid key
+  // is counted (Result::counts) whatever this is.
+  std::size_t max_reported = 10;
 };
 
 // Checks `history` against `options.model`. Never throws for bad input:

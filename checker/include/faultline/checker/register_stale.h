@@ -4,21 +4,21 @@
 // Workload, per key (ops without a key share one register): `write` of the
 // invocation's value, `read` returning the ok completion's value (null = the
 // initial value), and optionally `cas` with value [from, to]: an ok cas read
-// `from` and wrote `to`. Written values must be unique per key, except null:
-// a write of null is a delete, back to the initial value, and a key may be
-// deleted any number of times.
+// `from` and wrote `to` (an ok cas whose completion value is {"ok": false}
+// compared and found another value: it neither read nor wrote). A write of
+// null is a delete, back to the initial value. Values may be written more
+// than once: every write of a value is a candidate source of a read of it.
 //
 // A read returning v (an ok read, or the `from` of an ok cas) is
-//   stale        when v's write W completed ok, and another write W' that
-//                began after W completed (so W' is after W in every order)
-//                completed ok before the read began: v was certainly
-//                overwritten. The report names W' (the earliest-completing
-//                such write: the one missed for longest). Reading null is
-//                stale the same way when the initial value and every delete
-//                that could have left it (not failed, begun before the read
-//                ended) were each overwritten; the report then names the
-//                latest-ending of those sources and the earliest-completing
-//                write that overwrote it. A stale read of a value v has
+//   stale        when every write that could have left v (not failed, begun
+//                before the read ended; for null also the initial value)
+//                completed ok and was certainly overwritten: another write
+//                W' that began after it completed (so W' is after it in every
+//                order) completed ok before the read began. The report names
+//                the latest-ending source and the earliest-completing write
+//                that overwrote it (the one missed for longest). A stale
+//                read is a linearizability violation too: in any order the
+//                read follows some source with a write between them. A stale read of a value v has
 //                details.missed_delete when an ok delete began after v's
 //                write completed and completed before the read began: a lost
 //                or resurrected delete (the missed write the report names
@@ -28,12 +28,11 @@
 //                failed writes did (fail = definitely not applied), or the
 //                only write of v began after the read ended.
 // A write that ended in `info` (or never completed) may take effect at any
-// time after its invocation, so reading its value is never stale. Values
-// written more than once on a key are not judged (counted as ambiguous).
+// time after its invocation, so reading its value is never stale.
 // Verdict: invalid if any read is stale or impossible, else valid.
 //
 // Cost: O(n log n) per key (a suffix minimum over writes sorted by start),
-// plus O(deletes of the key) per read of null and per stale read.
+// plus O(writes of the value read) per read.
 #ifndef FAULTLINE_CHECKER_REGISTER_STALE_H_
 #define FAULTLINE_CHECKER_REGISTER_STALE_H_
 

@@ -19,6 +19,9 @@ struct CheckOptions {
   double time_limit_seconds = 300;  // linearizability search budget, per history
   std::size_t memory_limit_mb = 4096;
   unsigned threads = 0;             // 0 = one per core
+  // Anomalies listed with witnesses, per kind and checker; every one is
+  // counted regardless (Result::counts).
+  std::size_t max_witnesses = 10;
 };
 
 const std::vector<std::string>& known_models();
@@ -32,7 +35,9 @@ struct Report {
   std::vector<Result> results;
 };
 
-// Runs every checker of `model` over `history`; the verdict is the worst.
+// Runs every checker of `model` over `history`, plus the final-reads checker
+// when its meta names keys the final phase left unread; the verdict is the
+// worst.
 Report check_history(const history::History& history, const std::string& model, const CheckOptions& options);
 
 }  // namespace faultline::check

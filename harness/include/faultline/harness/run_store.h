@@ -32,8 +32,10 @@ struct RunRecord {
   nlohmann::json config = nlohmann::json::object();
   // "running" until finish(); then "valid", "invalid", "unknown" or "error".
   std::string verdict = "running";
-  nlohmann::json anomalies = nlohmann::json::object();  // kind -> count
+  nlohmann::json anomalies = nlohmann::json::object();  // kind -> count (every one found)
   std::int64_t anomaly_count = 0;
+  // Invalid, with only the anomalies its preset documents ("expected for r1w1").
+  bool expected = false;
   std::int64_t ops_ok = 0, ops_fail = 0, ops_info = 0;
   double duration_s = 0;
   std::string error;  // why a run ended in "error"

@@ -38,6 +38,11 @@ struct RunConfig {
   int ops_per_key = 200;         // register: operations before a key is retired
   std::uint64_t seed = 0;    // 0 = pick one (recorded in config.json)
   std::string store_preset = "safe";
+  // --expect: anomaly kinds this run should find (a weak preset's bug); the
+  // exit code is then 0 when at least one anomaly was found and all were of
+  // these kinds, 1 otherwise. Empty: the exit code is the verdict's.
+  std::vector<std::string> expect;
+  std::size_t max_witnesses = 10;  // anomalies listed per kind; all are counted
   std::vector<std::string> store_opts;  // "key=value", passed to every node's config
   int test_count = 1;
   bool leave_running = false;
@@ -66,7 +71,11 @@ struct RunConfig {
 std::string validate(RunConfig& config);
 
 struct RunOutcome {
-  check::Validity verdict = check::Validity::kUnknown;
+  check::Validity verdict = check::Validity::kUnknown;  // the model's, whatever the preset
+  std::string headline;      // "valid", "INVALID — expected for r1w1: stale reads", ...
+  bool expected = false;     // invalid with only anomalies the preset documents
+  bool expect_given = false; // --expect was passed
+  std::string expect_unmet;  // with --expect: why it was not met ("" = met)
   bool error = false;        // the run itself failed (a node did not start, a step timed out)
   std::string message;       // the reason when error
   bool interrupted = false;  // SIGINT/SIGTERM cut the run short
@@ -79,8 +88,9 @@ struct RunOutcome {
 // ends up in the outcome and the store.
 RunOutcome run_test(const RunConfig& config, std::ostream& progress);
 
-// 0 valid, 1 invalid, 2 unknown; an errored run is 2 when nothing checkable
-// came of it. Worst over several runs: invalid > unknown > valid.
+// 0 valid, 1 invalid, 2 unknown, 255 when the run itself failed. With
+// --expect: 0 when the expectation was met, else 1. Worst over several runs:
+// invalid > unknown > valid.
 int exit_code(const RunOutcome& outcome);
 
 // The git commit faultline was built from ("unknown" outside a checkout),

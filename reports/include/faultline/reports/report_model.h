@@ -77,7 +77,7 @@ struct WitnessOp {
 
 struct AnomalyView {
   std::string checker, kind;
-  bool allowed = false;  // the preset documents it; it does not make the run invalid
+  bool expected = false;  // the preset documents it; labelled, still a violation of the model
   std::string description;  // the checker's own sentence
   std::string sentence;     // description plus the faults active around it
   std::vector<WitnessOp> witness;
@@ -113,6 +113,10 @@ using ClockSteps = std::map<std::string, std::vector<std::pair<std::int64_t, dou
 struct ReportModel {
   // Banner.
   std::string verdict = "unknown";  // valid / invalid / unknown / error / running
+  // "INVALID — expected for r1w1: stale reads", "valid", ...: the banner's title.
+  std::string headline;
+  bool expected = false;            // invalid with only anomalies the preset documents
+  std::map<std::string, std::int64_t> counts;  // kind -> every anomaly found (results.json)
   std::string workload, preset, nemesis, commit, run_id, backend, model, run_dir, error;
   std::uint64_t seed = 0;
   std::string replay;  // the `faultline run` command that replays the run
@@ -121,8 +125,8 @@ struct ReportModel {
   std::vector<std::string> nodes;
 
   std::vector<FaultWindow> windows;
-  std::vector<AnomalyView> anomalies;  // disallowed first, then allowed
-  std::int64_t anomalies_omitted = 0;  // the checkers listed only the worst few
+  std::vector<AnomalyView> anomalies;  // listed ones: unexpected first, then expected
+  std::int64_t anomalies_omitted = 0;  // found but not listed (the checkers list only the worst few)
   std::vector<Bucket> buckets;
   std::int64_t bucket_ns = 0;
   std::vector<MembershipChange> membership;

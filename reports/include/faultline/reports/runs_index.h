@@ -19,6 +19,7 @@ struct IndexRun {
   std::string id, started_at, test_name, workload, preset, nemesis, verdict, commit;
   std::int64_t ops_ok = 0, ops_fail = 0, ops_info = 0, anomaly_count = 0;
   nlohmann::json anomalies = nlohmann::json::object();  // kind -> count
+  bool expected = false;  // invalid with only the anomalies its preset documents
   double duration_s = 0;
   std::string report_href;  // relative to the index; "" when the run has no report.html
 };

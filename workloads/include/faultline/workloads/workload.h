@@ -72,8 +72,9 @@ struct WorkloadOptions {
 // Counts shared with the runner's progress line. Updated by the workers.
 struct Stats {
   std::atomic<std::int64_t> ok{0}, fail{0}, info{0};
-  // Final phase: keys or elements it had to leave unread at its deadline
-  // (so the run's results can say the read-back was incomplete).
+  // Final phase: keys or elements it could not read (deadline, or every
+  // attempt failed). They are also named in the history's meta
+  // (final_phase.unread), where the checkers judge what they leave unproven.
   std::atomic<std::int64_t> unread{0};
 };
 
@@ -81,9 +82,11 @@ struct Stats {
 struct CheckPlan {
   std::string model;            // a checker registry model: "kv", "set", ...
   check::CheckOptions options;  // e.g. strict_stale for presets that promise no stale reads
-  // Anomaly kinds the preset is documented to allow (node/PRESETS.md); the
-  // runner still reports them, but they alone do not make a run invalid.
-  std::vector<std::string> allowed_anomalies;
+  // Anomaly kinds the preset is documented to show (node/PRESETS.md): an
+  // invalid run that found only these is labelled "expected for <preset>";
+  // it is still invalid.
+  std::vector<std::string> expected_anomalies;
+  std::string expected_for;  // the preset's name, for the label
 };
 
 class Workload {
