@@ -78,7 +78,9 @@ while read -r workload preset nemesis expect; do
     code=$?
     set -e
     runs=$((runs + 1))
-    dir="$(awk '{print $4}' "$junit_dir/$name.out" | tail -1)"
+    # The result line is "<headline>  run <id>  <dir>"; the headline may
+    # have spaces ("INVALID — expected for r1w1: stale reads").
+    dir="$(sed -n 's/.*  run [A-Za-z0-9]*  //p' "$junit_dir/$name.out" | tail -1)"
     verdict=error
     [ -f "$dir/results.json" ] && verdict="$(jq -r .verdict "$dir/results.json")"
     ok=0
