@@ -26,19 +26,6 @@ int exit_code(Validity v) {
   return 2;
 }
 
-void Result::add(Anomaly a, std::size_t cap) {
-  std::int64_t& n = counts[a.kind];
-  ++n;
-  if (static_cast<std::size_t>(n) > cap) return;
-  anomalies.push_back(std::move(a));
-}
-
-std::int64_t Result::total() const {
-  std::int64_t n = 0;
-  for (const auto& [kind, c] : counts) n += c;
-  return n;
-}
-
 Json to_json(const Result& result) {
   Json out = Json::object();
   out["checker"] = result.checker;

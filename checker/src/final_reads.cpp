@@ -44,7 +44,6 @@ Result check_final_reads(const history::History& history) {
   try {
     const HistoryView view(history);
     Json unproven = Json::object();
-    Json covered = Json::array();
     std::size_t unproven_writes = 0;
     for (const auto& group : view.by_key()) {
       if (!group.key || !unread.count(*group.key)) continue;
@@ -64,11 +63,7 @@ Result check_final_reads(const history::History& history) {
         if (writes.size() < 10) writes.push_back(view.describe(i));
         ++unproven_writes;
       }
-      if (writes.empty()) {
-        covered.push_back(*group.key);
-      } else {
-        unproven[*group.key] = std::move(writes);
-      }
+      if (!writes.empty()) unproven[*group.key] = std::move(writes);
     }
     d["unread_keys"] = Json(std::vector<std::string>(unread.begin(), unread.end()));
     d["unproven"] = std::move(unproven);

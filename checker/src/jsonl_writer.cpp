@@ -79,10 +79,15 @@ struct HistoryWriter::Impl {
     }
   }
 
-  void append_raw(const std::string& line) {
-    std::lock_guard<std::mutex> lock(mu);
+  // Refuses an append once closing began or a write failed. Holds `mu`.
+  void admit() const {
     if (closed || stopping) throw std::logic_error("append to closed history writer " + path);
     throw_if_failed();
+  }
+
+  void append_raw(const std::string& line) {
+    std::lock_guard<std::mutex> lock(mu);
+    admit();
     pending += line;
     pending += '\n';
     ++appended;
@@ -90,8 +95,7 @@ struct HistoryWriter::Impl {
 
   std::int64_t append_line(std::int64_t index, std::string_view rest) {
     std::lock_guard<std::mutex> lock(mu);
-    if (closed || stopping) throw std::logic_error("append to closed history writer " + path);
-    throw_if_failed();
+    admit();
     if (index < 0) {
       index = next_index;
     } else if (index < next_index) {

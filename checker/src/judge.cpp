@@ -15,6 +15,9 @@ const std::vector<std::string>& known_anomaly_kinds() {
   return kinds;
 }
 
+namespace {
+
+// "stale reads" for "stale-read", "lost writes" for "lost", ...
 std::string kind_phrase(const std::string& kind) {
   if (kind == "stale-read") return "stale reads";
   if (kind == "impossible-read") return "impossible reads";
@@ -27,6 +30,8 @@ std::string kind_phrase(const std::string& kind) {
   if (kind == "too-high") return "counter too high";
   return kind;
 }
+
+}  // namespace
 
 Judgement judge(const Report& report, const Expectation& expectation) {
   Judgement j;
@@ -86,6 +91,12 @@ std::string expectation_unmet(const Judgement& judgement, const std::vector<std:
   if (!extra.empty()) return "found anomalies not expected: " + list(extra);
   if (judgement.counts.empty()) return "expected " + list(kinds) + " but found no anomaly";
   return "";
+}
+
+Json expect_record(const std::vector<std::string>& kinds, const std::string& unmet) {
+  Json r = {{"kinds", kinds}, {"met", unmet.empty()}};
+  if (!unmet.empty()) r["why"] = unmet;
+  return r;
 }
 
 }  // namespace faultline::check

@@ -94,17 +94,13 @@ int check_one(const CheckArgs& args, const std::string& path) {
   }
   const check::Judgement judgement = check::judge(report, expectation);
   doc["model"] = model;
-  doc["valid"] = check::validity_to_json(judgement.valid);
-  doc["headline"] = judgement.headline();
-  doc["counts"] = judgement.counts;
-  doc["expected"] = judgement.expected;
+  doc.update(judgement.summary());  // valid, headline, counts, expected
   if (!expectation.kinds.empty()) doc["expected_anomalies"] = expectation.kinds;
   doc["results"] = judgement.results;
   std::string unmet;
   if (!args.expect.empty()) {
     unmet = check::expectation_unmet(judgement, args.expect);
-    doc["expect"] = {{"kinds", args.expect}, {"met", unmet.empty()}};
-    if (!unmet.empty()) doc["expect"]["why"] = unmet;
+    doc["expect"] = check::expect_record(args.expect, unmet);
   }
   doc["seconds"] = seconds();
   std::cout << doc.dump() << "\n";

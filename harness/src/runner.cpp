@@ -523,8 +523,7 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
       if (!config.expect.empty()) {
         outcome.expect_given = true;
         outcome.expect_unmet = check::expectation_unmet(j, config.expect);
-        results["expect"] = {{"kinds", config.expect}, {"met", outcome.expect_unmet.empty()}};
-        if (!outcome.expect_unmet.empty()) results["expect"]["why"] = outcome.expect_unmet;
+        results["expect"] = check::expect_record(config.expect, outcome.expect_unmet);
       }
       rec.anomalies = j.counts;
       rec.anomaly_count = j.anomaly_count;

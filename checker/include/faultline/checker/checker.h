@@ -41,12 +41,8 @@ struct Result {
   std::map<std::string, std::int64_t> counts;  // kind -> every one found
   Json details = Json::object();     // quantiles, timings, ...
 
-  // Appends `a` to the list while it holds fewer than `cap` of a's kind;
-  // counts it either way.
-  void add(Anomaly a, std::size_t cap);
-  // Counts one more of `kind` that is not listed.
+  // Counts `n` more of `kind` (listed or not).
   void count(const std::string& kind, std::int64_t n = 1) { counts[kind] += n; }
-  std::int64_t total() const;
 };
 
 // {"checker":..., "valid":..., "counts":{kind: n}, "anomalies":[...], ...details}

@@ -45,13 +45,13 @@ struct Judgement {
 
 Judgement judge(const Report& report, const Expectation& expectation = {});
 
-// "stale reads" for "stale-read", "lost writes" for "lost", ...
-std::string kind_phrase(const std::string& kind);
-
 // What `--expect K1,K2` asks: at least one anomaly found, and every kind
 // found among K1, K2 (as the nightly's caught:K1|K2, but nothing else may
 // show). Returns "" when met, else a sentence saying what differed.
 std::string expectation_unmet(const Judgement& judgement, const std::vector<std::string>& kinds);
+// How results.json and `faultline check` record an --expect:
+// {"kinds": [...], "met": bool, "why": unmet (only when not met)}.
+Json expect_record(const std::vector<std::string>& kinds, const std::string& unmet);
 
 // Every anomaly kind a checker can report, for validating --expect.
 const std::vector<std::string>& known_anomaly_kinds();
