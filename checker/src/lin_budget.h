@@ -43,6 +43,10 @@ struct Budget {
   // earlier while searches run, e.g. once another key is already invalid.
   const std::atomic<Clock::rep>* stop_at = nullptr;
   std::uint64_t max_nodes = UINT64_MAX;     // search steps (witness shrinking uses small ones)
+  // How many configurations the search will likely memoize (a hint: witness
+  // shrinking repeats searches of a similar size; sizing the memo once
+  // saves rehashing it as it grows). Memory is still metered.
+  std::size_t expected_configurations = 0;
 };
 
 // Why a search stopped without a verdict.

@@ -23,7 +23,9 @@ class ConfigCache {
   enum class Insert { kNew, kPresent, kNoMemory };
 
   // `max_words`: the longest key ever inserted.
-  ConfigCache(MemoryMeter& meter, std::size_t max_words) : meter_(meter) {
+  // `expected`: configurations likely to be inserted (0: start small).
+  ConfigCache(MemoryMeter& meter, std::size_t max_words, std::size_t expected = 0) : meter_(meter) {
+    while (initial_ < 2 * expected && initial_ < (std::size_t{1} << 24)) initial_ *= 2;
     chunk_shift_ = 14;  // 64 KiB chunks: small searches stay cheap to set up
     while ((std::size_t{1} << chunk_shift_) < max_words + 1) ++chunk_shift_;
     chunk_words_ = std::size_t{1} << chunk_shift_;
@@ -81,7 +83,7 @@ class ConfigCache {
   }
 
   bool grow() {
-    const std::size_t capacity = table_.empty() ? 1024 : table_.size() * 2;
+    const std::size_t capacity = table_.empty() ? initial_ : table_.size() * 2;
     const std::size_t bytes = capacity * sizeof(Slot);
     if (!meter_.reserve(bytes)) return false;
     std::vector<Slot> old;
@@ -115,6 +117,7 @@ class ConfigCache {
 
   MemoryMeter& meter_;
   std::vector<Slot> table_;
+  std::size_t initial_ = 1024;  // slots in the first table
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
   std::size_t chunk_words_;

@@ -40,6 +40,7 @@ struct Entry {
   std::uint32_t op;
   EntryType type;
   std::int32_t match;  // a call's completion entry, or -1
+  std::uint32_t order = 0;  // a call's rank by (completion, invocation): candidates are tried in this order
 };
 
 class EventList {
@@ -56,13 +57,20 @@ class EventList {
     e_.resize(static_cast<std::size_t>(n) + 2);
     e_[0] = Entry{-1, 1, 0, EntryType::kSentinel, -1};
     e_[static_cast<std::size_t>(n) + 1] = Entry{n, -1, 0, EntryType::kSentinel, -1};
+    std::vector<std::uint32_t> by_ret(ops.size());
+    for (std::uint32_t i = 0; i < ops.size(); ++i) by_ret[i] = i;
+    std::sort(by_ret.begin(), by_ret.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return ops[a].ret != ops[b].ret ? ops[a].ret < ops[b].ret : ops[a].call < ops[b].call;
+    });
+    std::vector<std::uint32_t> rank(ops.size());
+    for (std::uint32_t r = 0; r < by_ret.size(); ++r) rank[by_ret[r]] = r;
     std::vector<std::int32_t> call_entry(ops.size(), -1);
     for (std::int32_t k = 0; k < n; ++k) {
       const std::uint64_t ev = events[static_cast<std::size_t>(k)];
       const auto op = static_cast<std::uint32_t>((ev >> 1) & 0xffffffffu);
       const bool is_return = (ev & 1) != 0;
       const EntryType type = !is_return ? EntryType::kCall : ops[op].definite ? EntryType::kReturn : EntryType::kSoftReturn;
-      e_[static_cast<std::size_t>(k) + 1] = Entry{k, k + 2, op, type, -1};
+      e_[static_cast<std::size_t>(k) + 1] = Entry{k, k + 2, op, type, -1, rank[op]};
       if (is_return) {
         e_[static_cast<std::size_t>(call_entry[op])].match = k + 1;
       } else {
@@ -72,6 +80,7 @@ class EventList {
   }
 
   Entry& operator[](std::int32_t i) { return e_[static_cast<std::size_t>(i)]; }
+  const Entry& operator[](std::int32_t i) const { return e_[static_cast<std::size_t>(i)]; }
   std::int32_t first() const { return e_[0].next; }
 
   void lift(std::int32_t c) {
@@ -167,7 +176,7 @@ class SearchImpl final : public Search {
       list_ = std::make_unique<EventList>(ops);
       zobrist_.resize(n);
       for (std::uint32_t i = 0; i < n; ++i) zobrist_[i] = mix64(0x51ed270b27c2a5b9ULL + i);
-      cache_ = std::make_unique<ConfigCache>(*budget.memory, 2 * words_ + 4);
+      cache_ = std::make_unique<ConfigCache>(*budget.memory, 2 * words_ + 4, budget.expected_configurations);
       path_.reserve(n + 1);
       key_.reserve(2 * words_ + 4);
       linearized_.assign(words_, 0);
@@ -423,11 +432,7 @@ class SearchImpl final : public Search {
       }
     }
     top.cand_end = static_cast<std::uint32_t>(cand_.size());
-    std::sort(cand_.begin() + begin, cand_.end(), [&](std::int32_t a, std::int32_t b) {
-      const LinOp& x = ops_[list[a].op];
-      const LinOp& y = ops_[list[b].op];
-      return x.ret != y.ret ? x.ret < y.ret : x.call < y.call;
-    });
+    std::sort(cand_.begin() + begin, cand_.end(), [&](std::int32_t a, std::int32_t b) { return list[a].order < list[b].order; });
     return Step::kRejected;
   }
 

@@ -47,6 +47,15 @@ Witness shrink_witness(const std::vector<LinOp>& ops, std::uint32_t blocked, con
   for (std::uint32_t i = 0; i < ops.size(); ++i) current.origin.push_back(i);
   current = truncate(current, blocked);
 
+  // The last trial found invalid, and what it was run on.
+  SearchResult proof;
+  Trial proved;
+  auto accept = [&](Trial&& trial, SearchResult&& r) {
+    current = truncate(trial, r.blocked);
+    proof = std::move(r);
+    proved = std::move(trial);
+  };
+
   Budget trial_budget = budget;
   trial_budget.max_nodes = trial_steps;
   bool complete = true;
@@ -63,6 +72,32 @@ Witness shrink_witness(const std::vector<LinOp>& ops, std::uint32_t blocked, con
     return obs;
   };
 
+  // The ops that matter usually sit close before the completion the search
+  // could not reach. So first find, by bisection, a long run of the
+  // earliest-completing ops that can be relaxed together: a few trials on
+  // a short history instead of ddmin working through all of it.
+  {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> by_ret;  // (completion, origin)
+    for (std::size_t i = 0; i < current.ops.size(); ++i)
+      if (current.ops[i].definite && current.origin[i] != blocked) by_ret.emplace_back(current.ops[i].ret, current.origin[i]);
+    std::sort(by_ret.begin(), by_ret.end());
+    std::size_t lo = 0, hi = by_ret.size();
+    while (lo < hi && Clock::now() <= budget.deadline) {
+      const std::size_t mid = (lo + hi + 1) / 2;
+      std::vector<std::uint32_t> relax;
+      for (std::size_t i = 0; i < mid; ++i) relax.push_back(by_ret[i].second);
+      std::sort(relax.begin(), relax.end());
+      Trial trial = relaxed(current, relax);
+      SearchResult r = run(trial.ops, trial_budget);
+      if (r.verdict == Validity::kInvalid) {
+        accept(std::move(trial), std::move(r));
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+  }
+
   std::vector<std::uint32_t> pool = candidates();
   std::size_t chunk = std::max<std::size_t>(1, pool.size() / 2);
   while (!pool.empty()) {
@@ -76,9 +111,9 @@ Witness shrink_witness(const std::vector<LinOp>& ops, std::uint32_t blocked, con
                                        pool.begin() + static_cast<std::ptrdiff_t>(end));
       std::sort(relax.begin(), relax.end());
       Trial trial = relaxed(current, relax);
-      const SearchResult r = run(trial.ops, trial_budget);
+      SearchResult r = run(trial.ops, trial_budget);
       if (r.verdict == Validity::kInvalid) {
-        current = truncate(trial, r.blocked);
+        accept(std::move(trial), std::move(r));
         // Drop from the pool what is no longer definite in `current`.
         std::vector<std::uint32_t> definite;
         for (std::size_t i = 0; i < current.ops.size(); ++i)
@@ -109,6 +144,20 @@ Witness shrink_witness(const std::vector<LinOp>& ops, std::uint32_t blocked, con
     if (current.ops[i].definite) w.ops.push_back(current.origin[i]);
   std::sort(w.ops.begin(), w.ops.end());
   w.minimal = complete;
+  // The proof's indices are into the trial it ran on; map them onto what
+  // was kept (observations completing after the cut were dropped).
+  if (!proof.linearization.empty() || proof.blocked != kNever) {
+    std::unordered_map<std::uint32_t, std::uint32_t> at;  // origin -> index in current
+    for (std::uint32_t i = 0; i < current.origin.size(); ++i) at.emplace(current.origin[i], i);
+    auto map = [&](std::uint32_t trial_index) {
+      auto it = at.find(proved.origin[trial_index]);
+      return it == at.end() ? kNever : it->second;
+    };
+    w.blocked = map(proof.blocked);
+    w.explained = w.blocked != kNever && !proof.linearization.empty();
+    for (std::uint32_t i : proof.linearization)
+      if (const std::uint32_t j = map(i); j != kNever) w.linearization.push_back(j);
+  }
   w.relaxed = std::move(current.ops);
   w.origin = std::move(current.origin);
   return w;

@@ -27,9 +27,17 @@ struct Witness {
   // its ops the index in the searched vector.
   std::vector<LinOp> relaxed;
   std::vector<std::uint32_t> origin;
+  // From the last trial that proved `relaxed` not linearizable, when that
+  // trial searched (rather than settled at once): where it got stuck and
+  // the linearization that got there, as indices into `relaxed`. Saves the
+  // caller one more exhaustive search to explain the witness.
+  bool explained = false;
+  std::uint32_t blocked = kNever;
+  std::vector<std::uint32_t> linearization;
 };
 
-// Runs one search of `ops` (a fresh model each time) within `budget`.
+// Runs one search of `ops` (a fresh model each time) within `budget`; when
+// invalid, with the linearization to the frontier if it searched.
 using SearchFn = std::function<SearchResult(const std::vector<LinOp>& ops, const Budget& budget)>;
 
 // `blocked`: the op whose completion the full search could not reach.

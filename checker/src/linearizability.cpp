@@ -214,35 +214,46 @@ class JobImpl final : public Job {
     const Prepared& p = shared_.prepared;
     // Relaxing leaves many ops unobservable: each search drops those first
     // (indices in its result are mapped back).
-    auto run_kept = [&](const std::vector<LinOp>& ops, const Budget& bud, bool witness) {
+    // `settle`: an op no history could linearize settles the verdict without
+    // a search (and without a linearization to show).
+    auto run_kept = [&](const std::vector<LinOp>& ops, const Budget& bud, bool settle) {
       std::vector<std::uint32_t> keep = worth_searching(ops, p.model, p.values);
       std::vector<LinOp> kept;
       kept.reserve(keep.size());
       for (std::uint32_t i : keep) kept.push_back(ops[i]);
       const std::uint32_t imp = first_impossible(kept, p.model, p.values);
-      if (imp != kNever && !witness) {
+      if (imp != kNever && settle) {
         SearchResult settled;
         settled.verdict = Validity::kInvalid;
         settled.blocked = keep[imp];
         return settled;
       }
       std::unique_ptr<Model> m = make_(kept);
-      SearchResult r = search(kept, *m, bud, witness);
+      SearchResult r = search(kept, *m, bud, true);
       if (r.blocked != kNever) r.blocked = keep[r.blocked];
       for (std::uint32_t& i : r.linearization) i = keep[i];
       for (std::uint32_t& i : r.pending) i = keep[i];
       return r;
     };
-    SearchFn run = [&](const std::vector<LinOp>& ops, const Budget& bud) { return run_kept(ops, bud, false); };
+    SearchFn run = [&](const std::vector<LinOp>& ops, const Budget& bud) { return run_kept(ops, bud, true); };
     const std::uint64_t trial_steps = std::clamp<std::uint64_t>(4 * r.steps, std::uint64_t{1} << 16, std::uint64_t{1} << 22);
+    b.expected_configurations = r.configurations;
     const Witness w = shrink_witness(local_, r.blocked, run, b, trial_steps);
     for (std::uint32_t i : w.ops) report.witness.push_back(part_[i]);
     report.shrunk = true;
     report.witness_minimal = w.minimal;
-    // One more search of the relaxed history, for a linearization that shows
-    // where the witness's reads got their values.
-    b.max_nodes = trial_steps;
-    const SearchResult lin = run_kept(w.relaxed, b, true);
+    // A linearization of the relaxed history up to where it breaks shows
+    // where the witness's reads got their values: the last trial's, or one
+    // more search when no trial searched.
+    SearchResult lin;
+    if (w.explained) {
+      lin.verdict = Validity::kInvalid;
+      lin.blocked = w.blocked;
+      lin.linearization = w.linearization;
+    } else {
+      b.max_nodes = trial_steps;
+      lin = run_kept(w.relaxed, b, false);
+    }
     if (lin.verdict != Validity::kInvalid) return;
     std::vector<std::uint32_t> core;
     for (std::uint32_t i = 0; i < w.relaxed.size(); ++i)

@@ -1,11 +1,19 @@
 // `faultline check`: load histories in any supported format and judge them.
 // One JSON document per file on stdout, a one-line summary per file on
-// stderr; the exit code is the worst verdict (254 for unreadable input).
+// stderr, in the order given; the exit code is the worst verdict (254 for
+// unreadable input). Files are checked in parallel (--jobs), each with its
+// own search budgets, so a verdict never depends on what else was checked.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands.h"
@@ -27,11 +35,12 @@ struct CheckArgs {
   bool parse_only = false;
   std::string failed_cas = "ignore";
   std::vector<std::string> expect;
+  unsigned jobs = 0;
   check::CheckOptions options;
 };
 
-// The exit code of one file, and prints its document and summary.
-int check_one(const CheckArgs& args, const std::string& path) {
+// The exit code of one file; its document goes to `out`, its summary to `err`.
+int check_one(const CheckArgs& args, const std::string& path, std::ostream& out, std::ostream& err) {
   // A run directory stands for its history.
   const std::string file =
       std::filesystem::is_directory(path) ? (std::filesystem::path(path) / "history.jsonl").string() : path;
@@ -45,25 +54,25 @@ int check_one(const CheckArgs& args, const std::string& path) {
     h = history::load_history(file, *history::parse_format(args.format));
     operations = history::pair_operations(h, file);
   } catch (const history::HistoryError& e) {
-    std::cout << Json{{"file", file}, {"valid", "unknown"}, {"error", e.what()}}.dump() << "\n";
-    std::cerr << "faultline check: " << e.what() << "\n";
+    out << Json{{"file", file}, {"valid", "unknown"}, {"error", e.what()}}.dump() << "\n";
+    err << "faultline check: " << e.what() << "\n";
     return kExitUsage;
   }
   Json doc = {{"file", file}, {"events", h.ops.size()}, {"operations", operations.size()},
               {"nemesis_events", h.nemesis.size()}};
   if (args.parse_only) {
     doc["load_seconds"] = seconds();
-    std::cout << doc.dump() << "\n";
-    std::cerr << file << ": parsed " << operations.size() << " operations (" << h.ops.size() << " events, "
+    out << doc.dump() << "\n";
+    err << file << ": parsed " << operations.size() << " operations (" << h.ops.size() << " events, "
               << h.nemesis.size() << " nemesis events)\n";
     return kExitValid;
   }
   std::string model = args.model;
   if (model.empty() && h.meta.contains("model") && h.meta["model"].is_string()) model = h.meta["model"];
   if (model.empty()) {
-    std::cerr << "faultline check: " << file << ": no model: pass --model (one of";
-    for (const auto& m : check::known_models()) std::cerr << " " << m;
-    std::cerr << ") or record meta.model in the history\n";
+    err << "faultline check: " << file << ": no model: pass --model (one of";
+    for (const auto& m : check::known_models()) err << " " << m;
+    err << ") or record meta.model in the history\n";
     return kExitUsage;
   }
   // A history the harness wrote says which anomalies its store preset is
@@ -89,7 +98,7 @@ int check_one(const CheckArgs& args, const std::string& path) {
   try {
     report = check::check_history(h, model, options);
   } catch (const std::invalid_argument& e) {
-    std::cerr << "faultline check: " << e.what() << "\n";
+    err << "faultline check: " << e.what() << "\n";
     return kExitUsage;
   }
   const check::Judgement judgement = check::judge(report, expectation);
@@ -103,7 +112,7 @@ int check_one(const CheckArgs& args, const std::string& path) {
     doc["expect"] = check::expect_record(args.expect, unmet);
   }
   doc["seconds"] = seconds();
-  std::cout << doc.dump() << "\n";
+  out << doc.dump() << "\n";
   std::string line = file + ": " + judgement.headline() + " (" + model + ", " + std::to_string(operations.size()) +
                      " operations, " + std::to_string(judgement.anomaly_count) + " anomalies";
   for (const auto& [kind, n] : judgement.counts) line += (kind == judgement.counts.begin()->first ? ": " : ", ") + std::to_string(n) + " " + kind;
@@ -111,7 +120,7 @@ int check_one(const CheckArgs& args, const std::string& path) {
   std::snprintf(secs, sizeof secs, "%.3f", doc["seconds"].get<double>());
   line += std::string(", ") + secs + " s)";
   if (!args.expect.empty()) line += unmet.empty() ? "; --expect met" : "; --expect not met: " + unmet;
-  std::cerr << line << "\n";
+  err << line << "\n";
   if (!args.expect.empty()) return unmet.empty() ? kExitValid : kExitInvalid;
   return check::exit_code(judgement.valid);
 }
@@ -123,6 +132,53 @@ int rank(int code) {  // worst first: usage > invalid > unknown > valid
     case kExitUnknown: return 1;
     default: return 0;
   }
+}
+
+// Checks every file, `jobs` at a time, and prints each file's output as
+// soon as every file before it has been printed. Returns the worst code.
+int check_files(const CheckArgs& args) {
+  const std::size_t n = args.files.size();
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const auto jobs = static_cast<unsigned>(std::min<std::size_t>(n, args.jobs == 0 ? cores : args.jobs));
+  CheckArgs per_file = args;
+  // Key threads share the cores with the other files' workers.
+  if (jobs > 1 && per_file.options.threads == 0) per_file.options.threads = std::max(1u, cores / jobs);
+  struct Done {
+    std::string out, err;
+    int code = kExitValid;
+    bool ready = false;
+  };
+  std::vector<Done> done(n);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      std::ostringstream out, err;
+      const int code = check_one(per_file, args.files[i], out, err);
+      std::lock_guard<std::mutex> lock(mu);
+      done[i] = Done{out.str(), err.str(), code, true};
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
+  int worst = kExitValid;
+  std::thread printer([&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return done[i].ready; });
+      Done d = std::move(done[i]);
+      lock.unlock();
+      std::cout << d.out << std::flush;
+      std::cerr << d.err << std::flush;
+      if (rank(d.code) > rank(worst)) worst = d.code;
+    }
+  });
+  worker();  // this thread is a worker too
+  for (auto& t : pool) t.join();
+  printer.join();
+  return worst;
 }
 
 }  // namespace
@@ -166,14 +222,10 @@ void add_check_command(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--threads", args->options.threads, "Threads for independent keys (0 = one per core)")
       ->capture_default_str();
-  cmd->callback([args, exit_code] {
-    int worst = kExitValid;
-    for (const auto& file : args->files) {
-      int code = check_one(*args, file);
-      if (rank(code) > rank(worst)) worst = code;
-    }
-    *exit_code = worst;
-  });
+  cmd->add_option("--jobs,-j", args->jobs,
+                  "Files checked at once (0 = one per core); each keeps its own time and memory budget")
+      ->capture_default_str();
+  cmd->callback([args, exit_code] { *exit_code = check_files(*args); });
 }
 
 }  // namespace faultline::cli

@@ -1,9 +1,11 @@
 // `faultline check` as a user runs it: real binary, real conformance files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "faultline/testing/run_binary.h"
 
@@ -57,6 +59,42 @@ TEST(CheckCli, SeveralFilesGiveOneDocumentEach) {
     ++docs;
   }
   EXPECT_EQ(docs, 2);
+}
+
+// Files are checked in parallel; what is printed, in what order, and the
+// exit code must not depend on it.
+TEST(CheckCli, ParallelFilesKeepTheirOrderAndVerdicts) {
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(kPorcupine / "jepsen")) files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  files.resize(24);
+  const std::string broken = write_temp("broken.log", "not a history\n");
+  files.insert(files.begin() + 5, broken);  // an unreadable file in the middle
+  auto documents = [&](const std::string& jobs) {
+    std::vector<std::string> argv = {"check", "--model", "cas-register", "--jobs", jobs};
+    argv.insert(argv.end(), files.begin(), files.end());
+    RunResult r = run_faultline(argv);
+    EXPECT_EQ(r.exit_code, 254) << "the worst code is the unreadable file's\n" << r.err;
+    std::vector<nlohmann::json> docs;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      auto doc = nlohmann::json::parse(line);
+      doc.erase("seconds");
+      for (auto& result : doc["results"]) result.erase("seconds");
+      docs.push_back(doc);
+    }
+    return docs;
+  };
+  const auto serial = documents("1");
+  const auto parallel = documents("3");
+  ASSERT_EQ(serial.size(), files.size());
+  ASSERT_EQ(parallel.size(), files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    EXPECT_EQ(parallel[i]["file"], files[i]) << i;
+    EXPECT_EQ(parallel[i], serial[i]) << files[i];
+  }
+  EXPECT_EQ(parallel[5]["valid"], "unknown");
+  fs::remove(broken);
 }
 
 TEST(CheckCli, MissingFileIsUsageError) {
