@@ -25,10 +25,9 @@ function(faultline_add_tests folder)
       # test-support/ holds helpers shared by every folder's tests.
       target_include_directories(${target} PRIVATE "${CMAKE_SOURCE_DIR}/test-support")
       target_link_libraries(${target} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock Threads::Threads)
-      target_compile_definitions(${target} PRIVATE
-        FAULTLINE_CONFORMANCE_DIR="${FAULTLINE_CONFORMANCE_DIR}"
-        FAULTLINE_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
-        FAULTLINE_BINARY_DIR="${CMAKE_BINARY_DIR}")
+      # Tests find the source and build trees at run time
+      # (faultline/testing/paths.h): no checkout's path is compiled in, so
+      # ccache shares every object between checkouts.
       gtest_discover_tests(${target}
         TEST_PREFIX "${folder}."
         PROPERTIES LABELS "${kind}" TIMEOUT ${timeout}

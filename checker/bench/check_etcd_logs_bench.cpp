@@ -20,6 +20,7 @@
 #include "faultline/checker/judge.h"
 #include "faultline/checker/load.h"
 #include "faultline/checker/registry.h"
+#include "faultline/testing/paths.h"
 
 namespace {
 
@@ -40,11 +41,11 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(fs::path(FAULTLINE_CONFORMANCE_DIR) / "porcupine" / "jepsen"))
+  for (const auto& e : fs::directory_iterator(faultline::testing::conformance_dir() / "porcupine" / "jepsen"))
     if (e.path().extension() == ".log") files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
   if (files.size() < 100) {
-    std::fprintf(stderr, "expected the 102 etcd logs under %s\n", FAULTLINE_CONFORMANCE_DIR);
+    std::fprintf(stderr, "expected the 102 etcd logs under %s\n", faultline::testing::conformance_dir().c_str());
     return 1;
   }
   constexpr int kPasses = 7;

@@ -22,6 +22,7 @@
 
 #include "faultline/checker/linearizability.h"
 #include "faultline/checker/load.h"
+#include "faultline/testing/paths.h"
 
 using namespace faultline;
 using check::LinModel;
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  const std::string dir = std::string(FAULTLINE_CONFORMANCE_DIR) + "/porcupine/";
+  const std::string dir = (faultline::testing::conformance_dir() / "porcupine").string() + "/";
   std::ifstream tsv(dir + "verdicts.tsv");
   if (!tsv) {
     std::fprintf(stderr, "cannot read %sverdicts.tsv\n", dir.c_str());

@@ -17,26 +17,26 @@ using detail::HistoryView;
 using history::Json;
 using history::OpType;
 
-struct Finding {
+struct CounterFinding {
   std::int64_t distance;  // how far outside the bounds
   std::size_t key_order;
   std::int64_t read_index;
   Anomaly anomaly;
 };
 
-struct Totals {
+struct CounterTotals {
   bool keyed = false;
   std::size_t keys = 0, reads = 0, increments = 0, ok_increments = 0, failed_increments = 0, indeterminate_increments = 0;
   std::size_t too_low = 0, too_high = 0;
-  std::vector<Finding> found;
+  std::vector<CounterFinding> found;
   Json final_bounds = Json::object();
 };
 
 bool is_increment(const std::string& f) { return f == "add" || f == "incr" || f == "increment"; }
 
-class KeyCheck {
+class CounterKeyCheck {
  public:
-  KeyCheck(const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t key_order, Totals& totals)
+  CounterKeyCheck(const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t key_order, CounterTotals& totals)
       : view_(view), group_(group), key_order_(key_order), totals_(totals) {}
 
   void run() {
@@ -171,13 +171,13 @@ class KeyCheck {
     }
     a.description = std::move(text);
     const std::int64_t distance = low ? lower - value : value - upper;
-    totals_.found.push_back(Finding{distance, key_order_, view_.invocation(read).index, std::move(a)});
+    totals_.found.push_back(CounterFinding{distance, key_order_, view_.invocation(read).index, std::move(a)});
   }
 
   const HistoryView& view_;
   const HistoryView::KeyGroup& group_;
   std::size_t key_order_;
-  Totals& totals_;
+  CounterTotals& totals_;
 };
 
 }  // namespace
@@ -185,21 +185,21 @@ class KeyCheck {
 Result check_counter(const history::History& history, const CounterOptions& options) {
   Result result;
   result.checker = "counter";
-  Totals totals;
+  CounterTotals totals;
   const bool judged = check_each_key(history, totals, result,
                                     [&](const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t g) {
-                                      KeyCheck(view, group, g, totals).run();
+                                      CounterKeyCheck(view, group, g, totals).run();
                                     });
   if (!judged) return result;
   result.valid = totals.too_low + totals.too_high > 0 ? Validity::kInvalid : Validity::kValid;
 
   // Worst (furthest outside its bounds) first, then history order.
-  std::sort(totals.found.begin(), totals.found.end(), [](const Finding& a, const Finding& b) {
+  std::sort(totals.found.begin(), totals.found.end(), [](const CounterFinding& a, const CounterFinding& b) {
     if (a.distance != b.distance) return a.distance > b.distance;
     return a.read_index < b.read_index;
   });
   Json omitted = Json::object();
-  for (const Finding& f : totals.found) result.count(f.anomaly.kind);
+  for (const CounterFinding& f : totals.found) result.count(f.anomaly.kind);
   for (std::size_t k = options.max_reported; k < totals.found.size(); ++k) {
     const std::string& kind = totals.found[k].anomaly.kind;
     omitted[kind] = omitted.value(kind, 0) + 1;

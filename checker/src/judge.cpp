@@ -31,6 +31,47 @@ std::string kind_phrase(const std::string& kind) {
   return kind;
 }
 
+// "1 stale read", "12 stale reads": kind_phrase's plural made singular for one.
+std::string counted(std::int64_t n, const std::string& kind) {
+  std::string phrase = kind_phrase(kind);
+  if (n == 1 && phrase.size() > 1 && phrase.back() == 's') {
+    // "lost writes" -> "lost write", "counter too low" stays.
+    const std::size_t space = phrase.find(' ');
+    if (space != std::string::npos) phrase.pop_back();
+  }
+  return std::to_string(n) + " " + phrase;
+}
+
+// One checker's conclusion, as findings() lists it.
+std::string finding(const Json& result) {
+  const std::string name = result.value("checker", "");
+  const Json& v = result.contains("valid") ? result["valid"] : Json("unknown");
+  const Validity valid = v == true ? Validity::kValid : v == false ? Validity::kInvalid : Validity::kUnknown;
+  if (name == "linearizable") {
+    if (valid == Validity::kValid) return "linearizable";
+    if (valid == Validity::kUnknown) return "linearizability unknown";
+    const std::int64_t keys = result.contains("counts") ? result["counts"].value("nonlinearizable", 0) : 0;
+    return "not linearizable (" + std::to_string(keys) + (keys == 1 ? " key)" : " keys)");
+  }
+  if (valid == Validity::kValid) {
+    if (name == "register-stale-read") return "no stale read";
+    if (name == "set-full") return "no lost, stale or unexpected element";
+    if (name == "counter") return "counter within bounds";
+    if (name == "final-reads") return "every acknowledged write read back";
+    return name + " valid";
+  }
+  std::string out;
+  if (result.contains("counts") && result["counts"].is_object())
+    for (const auto& [kind, n] : result["counts"].items())
+      if (n.is_number_integer() && n.get<std::int64_t>() > 0)
+        out += (out.empty() ? "" : ", ") + counted(n.get<std::int64_t>(), kind);
+  if (valid == Validity::kUnknown) {
+    if (name == "final-reads") return "lost writes unknown (keys not read back)";
+    return out.empty() ? name + " unknown" : name + " unknown: " + out;
+  }
+  return out.empty() ? name + " invalid" : out;
+}
+
 }  // namespace
 
 Judgement judge(const Report& report, const Expectation& expectation) {
@@ -77,6 +118,12 @@ Json Judgement::summary() const {
             {"expected", expected}, {"headline", headline()}};
   if (expected) s["expected_for"] = expected_for;
   return s;
+}
+
+std::string Judgement::findings() const {
+  std::string out;
+  for (const Json& r : results) out += (out.empty() ? "" : ", ") + finding(r);
+  return out.empty() ? "nothing checked" : out;
 }
 
 std::string expectation_unmet(const Judgement& judgement, const std::vector<std::string>& kinds) {

@@ -34,25 +34,25 @@ struct Read {
   bool cas;  // the `from` of an ok cas
 };
 
-struct Finding {
+struct StaleFinding {
   double score;  // stale: how long the missed write had been complete, ms
   std::size_t key_order;
   std::int64_t read_index;
   Anomaly anomaly;
 };
 
-struct Totals {
+struct StaleTotals {
   bool keyed = false;
   std::size_t keys = 0, reads = 0, cas_reads = 0, initial_reads = 0, writes = 0;
   std::size_t stale = 0, impossible = 0, repeated = 0;
   std::vector<double> stale_ms;
-  std::vector<Finding> stale_found, impossible_found;
+  std::vector<StaleFinding> stale_found, impossible_found;
 };
 
-class KeyCheck {
+class StaleKeyCheck {
  public:
-  KeyCheck(const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t key_order,
-           const RegisterStaleOptions& options, Totals& totals)
+  StaleKeyCheck(const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t key_order,
+           const RegisterStaleOptions& options, StaleTotals& totals)
       : view_(view), group_(group), key_order_(key_order), options_(options), totals_(totals) {}
 
   void run() {
@@ -236,7 +236,7 @@ class KeyCheck {
             detail::format_duration(view_.complete_time(missed.op)) + ", " + detail::format_duration(stale_ns) +
             " before the read began";
     a.description = std::move(text);
-    totals_.stale_found.push_back(Finding{ms, key_order_, view_.invocation(r.op).index, std::move(a)});
+    totals_.stale_found.push_back(StaleFinding{ms, key_order_, view_.invocation(r.op).index, std::move(a)});
   }
 
   void report_impossible(const Read& r, const std::string& reason, const Write* w) {
@@ -262,14 +262,14 @@ class KeyCheck {
               ", after the read ended at " + detail::format_duration(view_.complete_time(r.op));
     }
     a.description = std::move(text);
-    totals_.impossible_found.push_back(Finding{0, key_order_, view_.invocation(r.op).index, std::move(a)});
+    totals_.impossible_found.push_back(StaleFinding{0, key_order_, view_.invocation(r.op).index, std::move(a)});
   }
 
   const HistoryView& view_;
   const HistoryView::KeyGroup& group_;
   std::size_t key_order_;
   const RegisterStaleOptions& options_;
-  Totals& totals_;
+  StaleTotals& totals_;
   std::vector<Write> writes_;
   std::vector<Read> reads_;
   std::unordered_map<std::string, std::vector<std::size_t>> by_value_;  // dumped value -> writes of it
@@ -279,8 +279,8 @@ class KeyCheck {
 };
 
 // Worst first (then history order), capped; returns how many were left out.
-std::size_t keep_worst(std::vector<Finding>& found, std::size_t cap) {
-  std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
+std::size_t keep_worst(std::vector<StaleFinding>& found, std::size_t cap) {
+  std::sort(found.begin(), found.end(), [](const StaleFinding& a, const StaleFinding& b) {
     if (a.score != b.score) return a.score > b.score;
     return a.read_index < b.read_index;
   });
@@ -294,10 +294,10 @@ std::size_t keep_worst(std::vector<Finding>& found, std::size_t cap) {
 Result check_register_stale(const history::History& history, const RegisterStaleOptions& options) {
   Result result;
   result.checker = "register-stale-read";
-  Totals totals;
+  StaleTotals totals;
   const bool judged = check_each_key(history, totals, result,
                                     [&](const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t g) {
-                                      KeyCheck(view, group, g, options, totals).run();
+                                      StaleKeyCheck(view, group, g, options, totals).run();
                                     });
   if (!judged) return result;
   result.valid = totals.stale + totals.impossible > 0 ? Validity::kInvalid : Validity::kValid;

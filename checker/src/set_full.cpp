@@ -44,7 +44,7 @@ struct Rendered {
 };
 
 // Everything pooled across keys.
-struct Totals {
+struct SetTotals {
   bool keyed = false;
   std::size_t keys = 0;
   std::size_t attempts = 0, acknowledged = 0, reads = 0, failed_reads = 0, indeterminate_reads = 0;
@@ -56,10 +56,10 @@ struct Totals {
   Json lists = Json::object();                          // element lists, per key when keyed
 };
 
-class KeyCheck {
+class SetKeyCheck {
  public:
-  KeyCheck(const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t key_order,
-           const SetFullOptions& options, Totals& totals)
+  SetKeyCheck(const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t key_order,
+           const SetFullOptions& options, SetTotals& totals)
       : view_(view), group_(group), key_order_(key_order), options_(options), totals_(totals) {}
 
   void run() {
@@ -534,7 +534,7 @@ class KeyCheck {
   const HistoryView::KeyGroup& group_;
   std::size_t key_order_;
   const SetFullOptions& options_;
-  Totals& totals_;
+  SetTotals& totals_;
 
   std::vector<std::size_t> adds_;
   std::vector<Read> reads_;
@@ -556,10 +556,10 @@ Json count_or_zero(const std::map<std::string, std::size_t>& counts, const std::
 Result check_set_full(const history::History& history, const SetFullOptions& options) {
   Result result;
   result.checker = "set-full";
-  Totals totals;
+  SetTotals totals;
   const bool judged = check_each_key(history, totals, result,
                                     [&](const HistoryView& view, const HistoryView::KeyGroup& group, std::size_t g) {
-                                      KeyCheck(view, group, g, options, totals).run();
+                                      SetKeyCheck(view, group, g, options, totals).run();
                                     });
   if (!judged) return result;
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <unistd.h>
+#include "faultline/testing/paths.h"
 
 namespace faultline::history::testing {
 
@@ -46,7 +47,7 @@ inline std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-inline std::string conformance_dir() { return std::string(FAULTLINE_CONFORMANCE_DIR) + "/porcupine"; }
+inline std::string conformance_dir() { return (faultline::testing::conformance_dir() / "porcupine").string(); }
 
 // Every file with extension `ext` in conformance_dir()/`sub`, sorted.
 inline std::vector<std::string> conformance_files(const std::string& sub, const std::string& ext) {

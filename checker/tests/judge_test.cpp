@@ -83,6 +83,23 @@ TEST(Judge, ExpectIsMetByAtLeastOneAnomalyAllOfExpectedKinds) {
   EXPECT_NE(expectation_unmet(clean, {"stale-read"}).find("found no anomaly"), std::string::npos);
 }
 
+TEST(Judge, FindingsSayWhatEachCheckerConcluded) {
+  EXPECT_EQ(judge(report({result("register-stale-read", Validity::kValid, {}),
+                          result("linearizable", Validity::kValid, {})}))
+                .findings(),
+            "no stale read, linearizable");
+  EXPECT_EQ(judge(report({result("register-stale-read", Validity::kInvalid, {{"stale-read", 12}, {"impossible-read", 1}}),
+                          result("linearizable", Validity::kInvalid, {{"nonlinearizable", 1}})}))
+                .findings(),
+            "1 impossible read, 12 stale reads, not linearizable (1 key)");
+  EXPECT_EQ(judge(report({result("set-full", Validity::kInvalid, {{"lost", 3}}),
+                          result("final-reads", Validity::kUnknown, {})}))
+                .findings(),
+            "3 lost writes, lost writes unknown (keys not read back)");
+  EXPECT_EQ(judge(report({result("linearizable", Validity::kUnknown, {})})).findings(), "linearizability unknown");
+  EXPECT_EQ(judge(report({})).findings(), "nothing checked");
+}
+
 TEST(Result, ToJsonCarriesTheTrueCountsBesideTheListedAnomalies) {
   const Result r = result("linearizable", Validity::kInvalid, {{"a", 7}, {"b", 3}}, 2);
   EXPECT_EQ(r.anomalies.size(), 4u);

@@ -13,6 +13,7 @@
 
 #include "faultline/checker/linearizability.h"
 #include "faultline/checker/load.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::check {
 namespace {
@@ -21,7 +22,7 @@ struct Row {
   std::string file, model, expected;
 };
 
-std::string dir() { return std::string(FAULTLINE_CONFORMANCE_DIR) + "/porcupine/"; }
+std::string dir() { return (faultline::testing::conformance_dir() / "porcupine").string() + "/"; }
 
 std::vector<Row> rows() {
   std::vector<Row> out;

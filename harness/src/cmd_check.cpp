@@ -125,7 +125,7 @@ int check_one(const CheckArgs& args, const std::string& path, std::ostream& out,
   return check::exit_code(judgement.valid);
 }
 
-int rank(int code) {  // worst first: usage > invalid > unknown > valid
+int check_code_rank(int code) {  // worst first: usage > invalid > unknown > valid
   switch (code) {
     case kExitUsage: return 3;
     case kExitInvalid: return 2;
@@ -172,7 +172,7 @@ int check_files(const CheckArgs& args) {
       lock.unlock();
       std::cout << d.out << std::flush;
       std::cerr << d.err << std::flush;
-      if (rank(d.code) > rank(worst)) worst = d.code;
+      if (check_code_rank(d.code) > check_code_rank(worst)) worst = d.code;
     }
   });
   worker();  // this thread is a worker too

@@ -16,7 +16,7 @@
 namespace faultline::cli {
 namespace {
 
-int rank(int code) {  // worst first: crash > invalid > unknown > valid
+int run_code_rank(int code) {  // worst first: crash > invalid > unknown > valid
   switch (code) {
     case kExitCrash: return 3;
     case kExitInvalid: return 2;
@@ -118,7 +118,7 @@ void add_run_command(CLI::App& app, int* exit_code) {
       if (config.test_count > 1) std::cerr << "test " << (i + 1) << " of " << config.test_count << "\n";
       harness::RunOutcome o = harness::run_test(config, std::cerr);
       const int code = harness::exit_code(o);
-      if (rank(code) > rank(worst)) worst = code;
+      if (run_code_rank(code) > run_code_rank(worst)) worst = code;
       std::cout << verdict_words(o) << "  run " << o.run_id << "  " << o.dir.string() << "\n" << std::flush;
       if (o.error) std::cerr << "faultline run: " << o.message << "\n";
       if (!o.error && o.expect_given) {

@@ -20,7 +20,7 @@
 namespace faultline::harness {
 namespace {
 
-constexpr std::size_t kMaxNodes = 1000;
+constexpr std::size_t kMaxLocalNodes = 1000;
 
 // Ports the kernel calls free right now: all bound at once (so they differ),
 // then released for the nodes. Another program may grab one in between; the
@@ -67,7 +67,7 @@ class LocalBackend final : public Backend {
   bool supports_network_faults() const override { return false; }
 
   std::vector<NodeAddress> create(const std::vector<std::string>& node_names) override {
-    check_node_names(node_names, kMaxNodes);
+    check_node_names(node_names, kMaxLocalNodes);
     std::lock_guard lock(mu_);
     if (!nodes_.empty()) throw BackendError("run " + run_id_ + ": create() called twice");
     const std::vector<int> ports = free_loopback_ports(node_names.size());

@@ -32,7 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kBridgeHost = 254;
-constexpr std::size_t kMaxNodes = 253;  // .1 - .253
+constexpr std::size_t kMaxNetnsNodes = 253;  // .1 - .253
 
 // Holds an exclusive flock on a machine-wide file while a run picks its
 // subnet and puts the address on its bridge, so two runs starting at once
@@ -155,7 +155,7 @@ class NetnsBackend final : public Backend {
   bool supports_network_faults() const override { return true; }
 
   std::vector<NodeAddress> create(const std::vector<std::string>& node_names) override {
-    check_node_names(node_names, kMaxNodes);
+    check_node_names(node_names, kMaxNetnsNodes);
     std::lock_guard lock(mu_);
     if (created_) throw BackendError("run " + run_id_ + ": create() called twice");
     created_ = true;

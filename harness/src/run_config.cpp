@@ -18,6 +18,7 @@
 #include "faultline/workloads/workload.h"
 #include "node_launch.h"
 #include "ssh_checks.h"
+#include "join.h"
 
 namespace faultline::harness {
 namespace {
@@ -25,11 +26,6 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
-}
 
 // Whether the binary needs libjemalloc (its name is in the dynamic section's
 // string table, so a plain byte search of the file finds it).

@@ -21,11 +21,13 @@
 #include "faultline/harness/run_store.h"
 #include "faultline/nemesis/clock_file.h"
 #include "faultline/nemesis/schedule.h"
+#include "faultline/nemesis/summary.h"
 #include "faultline/workloads/kv_client.h"
 #include "faultline/workloads/workload.h"
 #include "node_launch.h"
 #include "progress.h"
 #include "run_reports.h"
+#include "join.h"
 
 namespace faultline::harness {
 namespace fs = std::filesystem;
@@ -80,11 +82,16 @@ std::string verdict_name(check::Validity v) {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
+// 221840 -> "221,840": the closing line is read, not parsed.
+std::string with_thousands(std::int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
 }
+
 
 // Runs `body` on its own thread and waits until it returns or `deadline`
 // passes; `on_poll` runs every 100 ms meanwhile (forwarding signals).
@@ -525,6 +532,13 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
         outcome.expect_unmet = check::expectation_unmet(j, config.expect);
         results["expect"] = check::expect_record(config.expect, outcome.expect_unmet);
       }
+      // The closing lines: what was injected and what was checked.
+      std::vector<std::pair<std::string, json>> starts;
+      for (const auto& e : h.nemesis)
+        if (e.phase == history::FaultPhase::kStart) starts.emplace_back(e.fault, e.params);
+      const std::int64_t ops = stats.ok.load() + stats.fail.load() + stats.info.load();
+      results["summary"] = {{"faults", nemesis::describe_windows(starts)},
+                            {"checked", "checked " + with_thousands(ops) + " ops: " + j.findings()}};
       rec.anomalies = j.counts;
       rec.anomaly_count = j.anomaly_count;
       rec.expected = j.expected;
@@ -555,6 +569,10 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   } catch (const std::exception& e) {
     outcome.error = true;
     outcome.message += std::string(outcome.message.empty() ? "" : "; ") + "storing the run: " + e.what();
+  }
+  if (results.contains("summary")) {
+    progress << "  " << results["summary"]["faults"].get<std::string>() << "\n"
+             << "  " << results["summary"]["checked"].get<std::string>() << "\n";
   }
   write_reports_after_run(*store, dir, progress);  // report.html and store/index.html (issue 8)
   return outcome;

@@ -18,6 +18,7 @@
 #include "faultline/harness/backend.h"
 #include "faultline/nemesis/command.h"
 #include "faultline/workloads/kv_client.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::harness::testing {
 
@@ -25,7 +26,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-inline std::string node_binary() { return std::string(FAULTLINE_BINARY_DIR) + "/node/faultline-node"; }
+inline std::string node_binary() { return (faultline::testing::binary_dir() / "node" / "faultline-node").string(); }
 
 // A fresh run id ([a-z0-9], 8 chars): "t" + 7 random characters.
 inline std::string fresh_run_id() {

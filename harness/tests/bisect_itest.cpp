@@ -12,6 +12,7 @@
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/run_binary.h"
 #include "faultline/testing/test_dir.h"
+#include "faultline/testing/paths.h"
 
 namespace {
 
@@ -52,7 +53,7 @@ TEST(Bisect, NamesTheCommitThatWeakenedThePreset) {
   FAULTLINE_REQUIRE_ROOT();
   TestDir dir("bisect");
   const fs::path repo = dir.path() / "repo";
-  ASSERT_EQ(run_binary("/usr/bin/git", {"clone", "-q", FAULTLINE_SOURCE_DIR, repo.string()}).exit_code, 0);
+  ASSERT_EQ(run_binary("/usr/bin/git", {"clone", "-q", faultline::testing::source_dir().string(), repo.string()}).exit_code, 0);
   const std::string good = head(repo);
   commit_edit(repo, "README.md", "", "\nA harmless change.\n", "docs: a harmless change");
   // The regression: safe resolves R and W to 1 (R + W = 2 <= N = 3).
@@ -95,11 +96,11 @@ TEST(Bisect, BadArgumentsAreNamed) {
   EXPECT_NE(r.err.find("no config.json"), std::string::npos) << r.err;
   std::ofstream(dir.path() / "config.json") << R"({"nodes": 3, "workload": "register", "seed": 1})";
   r = run_faultline({"bisect", "--good", "no-such-rev", "--bad", "HEAD", "--run", dir.path().string(), "--repo",
-                     FAULTLINE_SOURCE_DIR});
+                     faultline::testing::source_dir().string()});
   EXPECT_EQ(r.exit_code, 254);
   EXPECT_NE(r.err.find("--good 'no-such-rev' is not a commit"), std::string::npos) << r.err;
   r = run_faultline({"bisect", "--good", "HEAD", "--bad", "HEAD~1", "--run", dir.path().string(), "--repo",
-                     FAULTLINE_SOURCE_DIR});
+                     faultline::testing::source_dir().string()});
   EXPECT_EQ(r.exit_code, 254);
   EXPECT_NE(r.err.find("is not an ancestor"), std::string::npos) << r.err;
 }

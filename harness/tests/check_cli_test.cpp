@@ -8,13 +8,14 @@
 #include <sstream>
 
 #include "faultline/testing/run_binary.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kPorcupine = fs::path(FAULTLINE_CONFORMANCE_DIR) / "porcupine";
+const fs::path kPorcupine = faultline::testing::conformance_dir() / "porcupine";
 
 std::size_t count_invocations(const fs::path& file) {
   std::ifstream in(file);

@@ -14,6 +14,7 @@
 
 #include "faultline/testing/require_root.h"
 #include "faultline/nemesis/command.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline {
 namespace {
@@ -22,7 +23,7 @@ using namespace std::chrono_literals;
 using nemesis::CommandResult;
 using nemesis::run_command;
 
-const std::string kFaultline = FAULTLINE_BINARY_DIR "/harness/faultline";
+const std::string kFaultline = (faultline::testing::binary_dir() / "harness" / "faultline").string();
 
 struct Doctor {
   CommandResult result;

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "faultline/testing/netns_lab.h"
+#include "faultline/testing/paths.h"
 
 using faultline::testing::lab_now_ms;
 using faultline::testing::LabChild;
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
   int runs = 5;
   double seconds = 2;
   std::size_t size = 64;
-  std::string agent = std::string(FAULTLINE_BINARY_DIR) + "/nemesis/faultline-agent";
+  std::string agent = (faultline::testing::binary_dir() / "nemesis" / "faultline-agent").string();
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--runs") runs = std::atoi(argv[i + 1]);

@@ -40,9 +40,9 @@ std::vector<std::string> kind_flags(const std::string& kind, const std::string& 
   return {"--" + kind, "20" + pct, "--" + kind + "-corr", "75" + pct};
 }
 
-class PacketFault final : public PerNodeFault {
+class PacketShapeFault final : public PerNodeFault {
  public:
-  PacketFault(NodeControl& control, const NemesisOptions& options) : PerNodeFault(control), options_(options) {
+  PacketShapeFault(NodeControl& control, const NemesisOptions& options) : PerNodeFault(control), options_(options) {
     if (options_.packet_kinds.empty()) options_.packet_kinds = packet_kinds(options_.packet_mechanism);
     options_.log("packet faults use " + std::string(options_.packet_mechanism == "netem"
                                                         ? "netem qdiscs (libnl) in each node's namespace"
@@ -128,7 +128,7 @@ const std::vector<std::string>& packet_kinds(const std::string& mechanism) {
 }
 
 std::unique_ptr<Fault> make_packet_fault(NodeControl& control, const NemesisOptions& options) {
-  return std::make_unique<PacketFault>(control, options);
+  return std::make_unique<PacketShapeFault>(control, options);
 }
 
 }  // namespace faultline::nemesis

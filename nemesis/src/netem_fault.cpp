@@ -82,7 +82,7 @@ Status name_missing(Status st, const std::string& kind) {
   return Status::failure("this kernel has no " + module_of(kind) + " (" + st.error + ")", true);
 }
 
-std::string handle_text(std::uint32_t h) {
+std::string tc_handle_text(std::uint32_t h) {
   if (h == kTcRoot) return "root";
   char buf[32];
   if ((h & 0xFFFF) == 0) {
@@ -285,8 +285,8 @@ Status list_qdiscs(RouteSocket& sock, const std::string& device, std::vector<Qdi
 }
 
 std::string describe(const QdiscInfo& q) {
-  std::string text = q.kind + " " + handle_text(q.handle);
-  return text + (q.parent == kTcRoot ? " root" : " parent " + handle_text(q.parent));
+  std::string text = q.kind + " " + tc_handle_text(q.handle);
+  return text + (q.parent == kTcRoot ? " root" : " parent " + tc_handle_text(q.parent));
 }
 
 std::vector<std::string> missing_netem_kernel_support(bool with_rate) {

@@ -12,8 +12,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-ChildOutcome fail(const std::string& why) { return {false, why, false}; }
-ChildOutcome pass(const std::string& why) { return {true, why, false}; }
 
 constexpr const char* kBlockedSource = "127.0.0.2";
 constexpr std::uint16_t kQueueNumber = 7;

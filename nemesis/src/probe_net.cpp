@@ -24,8 +24,6 @@ std::string netns_id() {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
-ChildOutcome fail(const std::string& why) { return {false, why, false}; }
-ChildOutcome pass(const std::string& why) { return {true, why, false}; }
 
 // A grandchild parked in a second namespace, as a node's namespace would be.
 class SecondNamespace {

@@ -17,6 +17,10 @@
 
 namespace faultline::nemesis::detail {
 
+// A probe's outcome, passed or failed, with the reason.
+inline ChildOutcome fail(const std::string& why) { return {false, why, false}; }
+inline ChildOutcome pass(const std::string& why) { return {true, why, false}; }
+
 // The port test datagrams go to; any port works inside a private namespace.
 inline constexpr std::uint16_t kProbePort = 47999;
 

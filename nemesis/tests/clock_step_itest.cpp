@@ -9,10 +9,11 @@
 
 #include "faultline/nemesis/command.h"
 #include "faultline/testing/require_root.h"
+#include "faultline/testing/paths.h"
 
 namespace {
 
-std::string agent() { return std::string(FAULTLINE_BINARY_DIR) + "/nemesis/faultline-agent"; }
+std::string agent() { return (faultline::testing::binary_dir() / "nemesis" / "faultline-agent").string(); }
 
 std::string boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");

@@ -15,11 +15,12 @@
 #include "faultline/nemesis/command.h"
 #include "faultline/nemesis/netem_fault.h"
 #include "faultline/testing/require_root.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {
 namespace {
 
-std::string agent() { return std::string(FAULTLINE_BINARY_DIR) + "/nemesis/faultline-agent"; }
+std::string agent() { return (faultline::testing::binary_dir() / "nemesis" / "faultline-agent").string(); }
 
 // Runs `script` with sh in a fresh network namespace holding lo (up) and a
 // veth pair flt-a (10.77.0.1/24, up) / flt-b. $AGENT is the agent.

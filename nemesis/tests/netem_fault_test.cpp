@@ -14,6 +14,7 @@
 #include "faultline/nemesis/command.h"
 #include "faultline/nemesis/netem_distribution.h"
 #include "faultline/nemesis/netem_fault.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {
 namespace {
@@ -221,7 +222,7 @@ TEST(NetemDistribution, FindsIproute2Tables) {
 
 // The agent, run for real: flag errors exit 2 before any netlink work, and
 // --dry-run prints the fault with Jepsen's defaults filled in.
-std::string agent() { return std::string(FAULTLINE_BINARY_DIR) + "/nemesis/faultline-agent"; }
+std::string agent() { return (faultline::testing::binary_dir() / "nemesis" / "faultline-agent").string(); }
 
 CommandResult run_agent(std::vector<std::string> args) {
   args.insert(args.begin(), agent());

@@ -27,6 +27,7 @@
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/test_dir.h"
 #include "vm_support.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {
 namespace {
@@ -145,7 +146,7 @@ Status build_initramfs(const Kernel& kernel, const std::string& dir, std::string
   auto ip = find_program("ip");
   if (!ip) return Status::failure("iproute2's ip is not installed");
   if (Status st = fs.add_binary_with_libraries(*ip, "/opt/ip"); !st) return st;
-  std::string agent = std::string(FAULTLINE_BINARY_DIR) + "/nemesis/faultline-agent";
+  std::string agent = (faultline::testing::binary_dir() / "nemesis" / "faultline-agent").string();
   if (Status st = fs.add_binary_with_libraries(agent, "/opt/faultline-agent"); !st) return st;
 
   DistributionTable normal;
@@ -172,7 +173,7 @@ Status build_initramfs(const Kernel& kernel, const std::string& dir, std::string
   if (Status st = fs.add_text("/modules/order", order); !st) return st;
   *log += "modules: " + order;
 
-  std::string init_script = std::string(FAULTLINE_SOURCE_DIR) + "/nemesis/tests/netem_vm_init.sh";
+  std::string init_script = (faultline::testing::source_dir() / "nemesis" / "tests" / "netem_vm_init.sh").string();
   if (Status st = fs.add_file(init_script, "/init", std::filesystem::perms::owner_all); !st) return st;
   *image = dir + "/initramfs.cpio";
   return fs.pack(*image);

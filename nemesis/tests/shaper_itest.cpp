@@ -18,6 +18,7 @@
 #include "faultline/nemesis/shaper.h"
 #include "faultline/testing/netns_lab.h"
 #include "faultline/testing/require_root.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {
 namespace {
@@ -28,7 +29,7 @@ using testing::LabChild;
 using testing::LabProcess;
 using testing::NetnsLab;
 
-std::string agent_binary() { return std::string(FAULTLINE_BINARY_DIR) + "/nemesis/faultline-agent"; }
+std::string agent_binary() { return (faultline::testing::binary_dir() / "nemesis" / "faultline-agent").string(); }
 
 double median(std::vector<double> v) {
   if (v.empty()) return -1;

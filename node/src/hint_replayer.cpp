@@ -9,13 +9,6 @@ namespace faultline::node {
 
 namespace asio = boost::asio;
 
-namespace {
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
-
 HintReplayer::HintReplayer(asio::io_context& io, const NodeConfig& config, Storage& storage, Membership& membership,
                            Coordinator& coordinator, EventLog& log, NodeCounters& counters)
     : io_(io),
@@ -60,7 +53,7 @@ void HintReplayer::round() {
   std::vector<Hint> to_send;
   std::set<std::string> owners_with_hints;
   try {
-    if (auto dropped = storage_.drop_hints_older_than(now_ms() - config_.hint_window_ms); dropped > 0) {
+    if (auto dropped = storage_.drop_hints_older_than(hint_clock_ms() - config_.hint_window_ms); dropped > 0) {
       counters_.hints_expired.fetch_add(static_cast<std::uint64_t>(dropped), std::memory_order_relaxed);
       log_.warn("hints_expired", {{"count", dropped}});
     }

@@ -24,11 +24,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct ApplyJob {
   std::string key;
@@ -388,7 +383,7 @@ class SqliteStorage final : public Storage {
             add_hint.bind(1, h->owner);
             add_hint.bind(2, h->key);
             add_hint.bind(3, to_json(h->record).dump());
-            add_hint.bind(4, now_ms());
+            add_hint.bind(4, hint_clock_ms());
             add_hint.exec();
             add_hint.reset();
             ++hint_delta;

@@ -70,6 +70,28 @@
     ctx.textAlign = 'left';
   }
 
+  // A cell's outcome shares as a key: 0 for an empty cell, else 1 + fail
+  // sixteenths * 17 + info sixteenths (the rest is ok).
+  function shareKey(cnt, cell) {
+    var c = cell * 3, ok = cnt[c], fail = cnt[c + 1], info = cnt[c + 2], n = ok + fail + info;
+    if (!n) return 0;
+    var f = Math.round(16 * fail / n), i = Math.min(16 - f, Math.round(16 * info / n));
+    return 1 + f * 17 + i;
+  }
+  var shareColours = new Map();
+  // The outcome colours mixed by those shares.
+  function shareColour(key) {
+    if (shareColours.has(key)) return shareColours.get(key);
+    var f = Math.floor((key - 1) / 17), i = (key - 1) % 17, o = 16 - f - i;
+    var rgb = [0, 1, 2].map(function (k) {
+      var part = function (hex) { return parseInt(hex.substr(1 + 2 * k, 2), 16); };
+      return Math.round((o * part(OUTCOME[0]) + f * part(OUTCOME[1]) + i * part(OUTCOME[2])) / 16);
+    });
+    var css = 'rgb(' + rgb.join(',') + ')';
+    shareColours.set(key, css);
+    return css;
+  }
+
   function main() {
     var D = JSON.parse(document.getElementById('report-data').textContent);
     var O = D.ops, N = O.p.length, dur = Math.max(D.duration, 1);
@@ -122,29 +144,40 @@
       for (var k = from; k < to; k++) { var j = order[k]; if (E[j] >= view.t0) visible.push(j); }
       var h = Math.max(1, rowH - (rowH > 3 ? 1 : 0)), marks = [];
       if (visible.length > 5000) {
-        // Level of detail: one cell per pixel column and row; the worst
-        // outcome in the cell wins (fail > info > ok), runs drawn as one rect.
+        // Level of detail: one cell per pixel column and row, coloured by
+        // the share of each outcome among the operations in it (in
+        // sixteenths), so one failure among thousands of oks stays green and
+        // only a window where most operations failed turns red; runs of
+        // equal colour are drawn as one rect.
         hits = null;
-        var W = Math.ceil(plotW), grid = new Uint8Array(rows * W), sev = [1, 3, 2];
+        var W = Math.ceil(plotW), cnt = new Uint32Array(rows * W * 3);
         visible.forEach(function (j) {
           var row = rowOf.get(O.p[j]);
           var a = Math.max(0, Math.floor(xOf(S[j]) - LEFT)), b = Math.min(W - 1, Math.floor(xOf(E[j]) - LEFT));
-          var v = sev[O.t[j]], base = row * W;
-          for (var x = a; x <= b; x++) if (grid[base + x] < v) grid[base + x] = v;
+          var base = row * W, t = O.t[j];
+          for (var x = a; x <= b; x++) cnt[(base + x) * 3 + t]++;
           if (witness.has(O.i[j])) marks.push(j);
         });
-        var colour = [null, OUTCOME[0], OUTCOME[2], OUTCOME[1]];
+        var failCells = 0, mostlyFailCells = 0;
         for (var row = 0; row < rows; row++) {
           var base = row * W, x = 0;
           while (x < W) {
-            var v = grid[base + x];
+            var v = shareKey(cnt, base + x);
             if (!v) { x++; continue; }
             var start = x;
-            while (x < W && grid[base + x] === v) x++;
-            ctx.fillStyle = colour[v];
+            while (x < W && shareKey(cnt, base + x) === v) {
+              var c = (base + x) * 3;
+              if (cnt[c + 1]) failCells++;
+              if (2 * cnt[c + 1] > cnt[c] + cnt[c + 1] + cnt[c + 2]) mostlyFailCells++;
+              x++;
+            }
+            ctx.fillStyle = shareColour(v);
             ctx.fillRect(LEFT + start, TOP + row * rowH, x - start, h);
           }
         }
+        // What the aggregated view showed, for tests and tooling.
+        canvas.setAttribute('data-fail-cells', String(failCells));
+        canvas.setAttribute('data-mostly-fail-cells', String(mostlyFailCells));
       } else {
         hits = [];
         visible.forEach(function (j) {
@@ -325,11 +358,9 @@
     legend(thr, [['ok', OUTCOME[0]], ['fail', OUTCOME[1]], ['info', OUTCOME[2]]], 80);
 
     // Clock offsets, as steps from the clock fault windows.
+    // The page has the panel only when the run had clock faults.
     var clockNodes = Object.keys(D.clock);
-    if (!clockNodes.length) {
-      document.getElementById('plot-clock').hidden = true;
-      document.getElementById('clock-empty').hidden = false;
-    } else {
+    if (clockNodes.length && document.getElementById('plot-clock')) {
       var cmin = 0, cmax = 0;
       clockNodes.forEach(function (n) { D.clock[n].forEach(function (p) { cmin = Math.min(cmin, p[1]); cmax = Math.max(cmax, p[1]); }); });
       var clk = frame('plot-clock', cmin, cmax === cmin ? cmin + 1 : cmax, false, '');

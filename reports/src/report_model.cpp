@@ -12,7 +12,6 @@
 namespace faultline::reports {
 namespace {
 
-constexpr std::int64_t kSecond = 1'000'000'000;
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;

@@ -17,7 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::int64_t kSecond = 1'000'000'000;
 // Anomalies drawn in full (graphs, log excerpts); the rest are listed.
 constexpr std::size_t kDetailedAnomalies = 25;
 constexpr std::size_t kExcerptLines = 15;
@@ -38,7 +37,6 @@ Json read_json(const fs::path& p) {
   }
 }
 
-std::string esc(std::string_view s) { return html_escape(s); }
 
 const char* verdict_title(const std::string& v) {
   if (v == "valid") return "VALID";
@@ -365,17 +363,18 @@ std::string render_report_html(const ReportInput& in, const ReportModel& m) {
        "<button id=\"zoom-reset\">whole run</button> <span id=\"timeline-range\"></span> "
        "<span class=\"hint\">drag to zoom into a range, wheel to zoom, shift+drag to pan</span></p>\n"
        "<p class=\"legend\"><span class=\"o-ok\">■ ok</span> <span class=\"o-fail\">■ fail</span> "
-       "<span class=\"o-info\">■ info</span> <span class=\"witness\">□ anomaly witness</span> · fault windows shaded: <span id=\"fault-legend\"></span></p>\n"
+       "<span class=\"o-info\">■ info</span> <span class=\"witness\">□ anomaly witness</span> <span class=\"hint\">(zoomed out, a pixel mixes the colours by their share of its operations)</span> · fault windows shaded: <span id=\"fault-legend\"></span></p>\n"
        "<div class=\"canvas-box\"><canvas id=\"timeline\" height=\"420\"></canvas><div id=\"tooltip\" hidden></div></div>"
        "</section>\n";
   o << "<section id=\"plots\"><h2>Plots</h2>\n"
        "<h3>Latency of ok operations (ms, log scale; dots raw, lines p50 / p95 / p99 per bucket)</h3>"
        "<canvas id=\"plot-latency\" class=\"plot\" height=\"260\"></canvas>\n"
        "<h3>Throughput (completions per second by outcome)</h3>"
-       "<canvas id=\"plot-throughput\" class=\"plot\" height=\"200\"></canvas>\n"
-       "<h3>Clock offsets by node (ms)</h3><canvas id=\"plot-clock\" class=\"plot\" height=\"180\"></canvas>"
-       "<p id=\"clock-empty\" hidden>No clock faults: every node's offset stayed 0.</p>\n"
-       "<h3>Membership as seen by each node</h3><canvas id=\"plot-membership\" class=\"plot\" height=\"160\"></canvas>"
+       "<canvas id=\"plot-throughput\" class=\"plot\" height=\"200\"></canvas>\n";
+  // Only a run with clock faults has offsets to plot.
+  if (!m.clock.empty())
+    o << "<h3>Clock offsets by node (ms)</h3><canvas id=\"plot-clock\" class=\"plot\" height=\"180\"></canvas>\n";
+  o << "<h3>Membership as seen by each node</h3><canvas id=\"plot-membership\" class=\"plot\" height=\"160\"></canvas>"
        "<p id=\"membership-empty\" hidden>No membership events in the node logs.</p>\n"
        "</section>\n";
   faults(o, m);

@@ -11,7 +11,6 @@
 namespace faultline::reports {
 namespace {
 
-std::string esc(std::string_view s) { return html_escape(s); }
 
 std::string anomaly_text(const nlohmann::json& anomalies) {
   std::string out;

@@ -18,6 +18,9 @@ std::string thousands(std::int64_t n);
 std::string shell_quote(const std::string& s);
 // &, <, >, " and ' escaped for HTML text and attribute values.
 std::string html_escape(std::string_view s);
+inline std::string esc(std::string_view s) { return html_escape(s); }  // the pages' shorthand
+
+inline constexpr std::int64_t kSecond = 1'000'000'000;  // history times are nanoseconds
 // XML 1.0: as html_escape, and characters XML forbids dropped.
 std::string xml_escape(std::string_view s);
 // JSON text made safe inside <script>: "</" and U+2028/9 escaped.

@@ -23,15 +23,8 @@ namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // etcd answers are small; a huge one means we are not talking to etcd.
-constexpr std::uint64_t kMaxReplyBytes = 64u << 20;
+constexpr std::uint64_t kMaxEtcdReplyBytes = 64u << 20;
 
-KvResult client_error(OpType type, std::string code, std::string message) {
-  KvResult r;
-  r.type = type;
-  r.error = std::move(code);
-  r.message = std::move(message);
-  return r;
-}
 
 // grpc-gateway renders int64 as a JSON string.
 std::int64_t as_int64(const Json& j) {
@@ -127,16 +120,16 @@ struct EtcdClient::Impl {
     if (!socket.is_open()) {
       tcp::resolver resolver(io);
       auto endpoints = resolver.resolve(host, port, ec);
-      if (ec) return client_error(OpType::kFail, "connect", "cannot resolve " + address + ": " + ec.message());
+      if (ec) return KvResult::client_error(OpType::kFail, "connect", "cannot resolve " + address + ": " + ec.message());
       bool done = false;
       asio::async_connect(socket, endpoints, [&](boost::system::error_code e, const tcp::endpoint&) {
         ec = e;
         done = true;
       });
-      if (!run(done, deadline)) return client_error(OpType::kFail, "connect", "connect to " + address + " timed out");
+      if (!run(done, deadline)) return KvResult::client_error(OpType::kFail, "connect", "connect to " + address + " timed out");
       if (ec) {
         close();
-        return client_error(OpType::kFail, "connect", "connect to " + address + ": " + ec.message());
+        return KvResult::client_error(OpType::kFail, "connect", "connect to " + address + ": " + ec.message());
       }
       socket.set_option(tcp::no_delay(true), ec);
     }
@@ -150,7 +143,7 @@ struct EtcdClient::Impl {
     req.body() = body.dump();
     req.prepare_payload();
     http::response_parser<http::string_body> parser;
-    parser.body_limit(kMaxReplyBytes);
+    parser.body_limit(kMaxEtcdReplyBytes);
     bool done = false;
     http::async_write(socket, req, [&](boost::system::error_code e, std::size_t) {
       if (e) {
@@ -164,11 +157,11 @@ struct EtcdClient::Impl {
       });
     });
     if (!run(done, deadline))
-      return client_error(lost, "timeout",
+      return KvResult::client_error(lost, "timeout",
                           "no answer from " + address + " within " + std::to_string(timeout.count()) + " ms");
     if (ec) {
       close();
-      return client_error(lost, "io", address + ": " + ec.message());
+      return KvResult::client_error(lost, "io", address + ": " + ec.message());
     }
     auto res = parser.release();
     if (!res.keep_alive()) close();
@@ -176,7 +169,7 @@ struct EtcdClient::Impl {
     Json reply = Json::parse(res.body(), nullptr, false);
     if (!reply.is_object()) {
       close();
-      return client_error(lost, "bad_reply",
+      return KvResult::client_error(lost, "bad_reply",
                           address + " answered HTTP " + std::to_string(res.result_int()) + " without a JSON object");
     }
     if (res.result() != http::status::ok) {
@@ -218,7 +211,7 @@ KvResult EtcdClient::get(const std::string& key, bool serializable) {
   try {
     for (const auto& kv : kvs) r.reply["values"].push_back(base64_decode(kv.value("value", std::string())));
   } catch (const std::invalid_argument& e) {
-    return client_error(OpType::kFail, "bad_reply", address_ + ": value in range answer: " + e.what());
+    return KvResult::client_error(OpType::kFail, "bad_reply", address_ + ": value in range answer: " + e.what());
   }
   return r;
 }

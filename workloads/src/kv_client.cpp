@@ -19,7 +19,7 @@ using history::OpType;
 namespace {
 
 // The node's frame limit default; a larger reply means a confused peer.
-constexpr std::uint32_t kMaxReplyBytes = 64u << 20;
+constexpr std::uint32_t kMaxNodeReplyBytes = 64u << 20;
 
 std::string encode_frame(const Json& j) {
   const std::string body = j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -29,13 +29,6 @@ std::string encode_frame(const Json& j) {
   return out + body;
 }
 
-KvResult client_error(OpType type, std::string code, std::string message) {
-  KvResult r;
-  r.type = type;
-  r.error = std::move(code);
-  r.message = std::move(message);
-  return r;
-}
 
 }  // namespace
 
@@ -94,17 +87,17 @@ KvResult KvClient::call(Json request, bool mutating) {
     boost::system::error_code ec;
     tcp::resolver resolver(im.io);
     auto endpoints = resolver.resolve(im.host, im.port, ec);
-    if (ec) return client_error(OpType::kFail, "connect", "cannot resolve " + address_ + ": " + ec.message());
+    if (ec) return KvResult::client_error(OpType::kFail, "connect", "cannot resolve " + address_ + ": " + ec.message());
     bool done = false;
     asio::async_connect(im.socket, endpoints, [&](boost::system::error_code e, const tcp::endpoint&) {
       ec = e;
       done = true;
     });
     if (!im.run(done, deadline))
-      return client_error(OpType::kFail, "connect", "connect to " + address_ + " timed out");
+      return KvResult::client_error(OpType::kFail, "connect", "connect to " + address_ + " timed out");
     if (ec) {
       im.close();
-      return client_error(OpType::kFail, "connect", "connect to " + address_ + ": " + ec.message());
+      return KvResult::client_error(OpType::kFail, "connect", "connect to " + address_ + ": " + ec.message());
     }
     im.socket.set_option(tcp::no_delay(true), ec);
   }
@@ -131,7 +124,7 @@ KvResult KvClient::call(Json request, bool mutating) {
       }
       const std::uint32_t n = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
                               (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
-      if (n > kMaxReplyBytes) {
+      if (n > kMaxNodeReplyBytes) {
         too_large = true;
         done = true;
         return;
@@ -144,16 +137,16 @@ KvResult KvClient::call(Json request, bool mutating) {
     });
   });
   if (!im.run(done, deadline))
-    return client_error(lost, "timeout", "no reply from " + address_ + " within " + std::to_string(im.timeout.count()) + " ms");
+    return KvResult::client_error(lost, "timeout", "no reply from " + address_ + " within " + std::to_string(im.timeout.count()) + " ms");
   if (ec || too_large) {
     im.close();
-    return client_error(lost, "io", ec ? ec.message() : "oversize reply");
+    return KvResult::client_error(lost, "io", ec ? ec.message() : "oversize reply");
   }
   KvResult r;
   r.reply = Json::parse(body, nullptr, false);
   if (!r.reply.is_object()) {
     im.close();
-    return client_error(lost, "bad_reply", "node sent a reply that is not a JSON object");
+    return KvResult::client_error(lost, "bad_reply", "node sent a reply that is not a JSON object");
   }
   if (r.reply.value("ok", false)) {
     r.type = OpType::kOk;

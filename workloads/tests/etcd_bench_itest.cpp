@@ -13,6 +13,7 @@
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/run_binary.h"
 #include "faultline/workloads/etcd_client.h"
+#include "faultline/testing/paths.h"
 
 namespace {
 
@@ -20,7 +21,7 @@ using faultline::testing::EtcdCluster;
 using faultline::testing::run_binary;
 using faultline::workloads::EtcdClient;
 
-std::string kv_bench() { return std::string(FAULTLINE_BINARY_DIR) + "/workloads/kv_bench"; }
+std::string kv_bench() { return (faultline::testing::binary_dir() / "workloads" / "kv_bench").string(); }
 
 // The "result k=v ..." line kv_bench ends with.
 std::map<std::string, std::string> result_line(const std::string& out) {
@@ -135,7 +136,7 @@ TEST(KvBenchFlags, BadFlagsExit254WithTheFlagNamed) {
 }
 
 TEST(CompareEtcdScript, BadFlagsExit254BeforeStartingAnything) {
-  const std::string script = std::string(FAULTLINE_SOURCE_DIR) + "/workloads/bench/compare_etcd.sh";
+  const std::string script = (faultline::testing::source_dir() / "workloads" / "bench" / "compare_etcd.sh").string();
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"--reps", "0"}, {"--seconds", "x"}, {"--seconds", "601"}, {"--bogus", "1"}, {"--clients"}}) {
     std::vector<std::string> argv = {script};

@@ -27,6 +27,7 @@
 #include "faultline/node/ring.h"
 #include "faultline/testing/free_ports.h"
 #include "faultline/testing/test_dir.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::node::testing {
 
@@ -110,7 +111,7 @@ class Cluster {
   void start(int i) {
     const auto out = (dir_.path() / (ids_[i] + ".stderr")).string();
     procs_[i] = std::make_unique<boost::process::child>(
-        std::string(FAULTLINE_BINARY_DIR) + "/node/faultline-node", "--config", configs_[i],
+        (faultline::testing::binary_dir() / "node" / "faultline-node").string(), "--config", configs_[i],
         boost::process::std_out > out, boost::process::std_err > out);
   }
 

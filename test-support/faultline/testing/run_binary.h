@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "faultline/testing/file_text.h"
+#include "faultline/testing/paths.h"
 
 namespace faultline::testing {
 
@@ -23,7 +24,7 @@ struct RunResult {
   std::string err;
 };
 
-inline std::string faultline_binary() { return std::string(FAULTLINE_BINARY_DIR) + "/harness/faultline"; }
+inline std::string faultline_binary() { return (binary_dir() / "harness" / "faultline").string(); }
 
 // Runs `program args...`; kills it after `timeout` so a hung child fails the
 // test instead of hanging it (exit_code is then -1).

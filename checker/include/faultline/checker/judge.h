@@ -41,6 +41,9 @@ struct Judgement {
   std::string headline() const;
   // {"valid":..., "counts":..., "expected":..., "expected_for":..., "headline":...}
   Json summary() const;
+  // What each checker concluded, in words: "linearizable, no stale read",
+  // "not linearizable (1 key), 12 stale reads", "linearizability unknown".
+  std::string findings() const;
 };
 
 Judgement judge(const Report& report, const Expectation& expectation = {});

@@ -26,6 +26,7 @@
 #ifndef FAULTLINE_NODE_STORAGE_H_
 #define FAULTLINE_NODE_STORAGE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,6 +40,13 @@
 #include "faultline/node/version.h"
 
 namespace faultline::node {
+
+// Hints are stamped when stored and aged by the replayer on the wall clock,
+// in milliseconds since the epoch.
+inline std::int64_t hint_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 class StorageError : public std::runtime_error {
  public:

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,14 @@ struct KvResult {
   nlohmann::json reply; // the node's whole reply, null if none arrived
 
   bool ok() const { return type == history::OpType::kOk; }
+  // An outcome decided by the client itself (timeout, connect, bad reply).
+  static KvResult client_error(history::OpType type, std::string code, std::string message) {
+    KvResult r;
+    r.type = type;
+    r.error = std::move(code);
+    r.message = std::move(message);
+    return r;
+  }
   // get: the live values (several under vv when writes were concurrent).
   std::vector<std::string> values() const;
   // get: the single value, if exactly one.
