@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "faultline/checker/judge.h"
-#include "faultline/checker/load.h"
+#include "faultline/history/load.h"
 #include "faultline/checker/registry.h"
 #include "faultline/testing/paths.h"
 

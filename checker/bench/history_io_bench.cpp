@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/jsonl.h"
-#include "faultline/checker/load.h"
+#include "faultline/history/jsonl.h"
+#include "faultline/history/load.h"
 
 namespace {
 

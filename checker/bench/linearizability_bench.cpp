@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "faultline/checker/linearizability.h"
-#include "faultline/checker/load.h"
+#include "faultline/history/load.h"
 #include "faultline/testing/paths.h"
 
 using namespace faultline;

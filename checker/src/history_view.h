@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "faultline/checker/checker.h"
-#include "faultline/checker/event.h"
-#include "faultline/checker/pairing.h"
+#include "faultline/history/event.h"
+#include "faultline/history/pairing.h"
 
 namespace faultline::check::detail {
 

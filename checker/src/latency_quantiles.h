@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::check::detail {
 

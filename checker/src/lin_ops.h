@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 #include "faultline/checker/linearizability.h"
-#include "faultline/checker/pairing.h"
+#include "faultline/history/pairing.h"
 
 namespace faultline::check::lin {
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "faultline/checker/edn.h"
+#include "faultline/history/edn.h"
 
 namespace faultline::edn {
 namespace {

@@ -3,8 +3,8 @@
 
 #include <limits>
 
-#include "faultline/checker/event.h"
-#include "faultline/checker/jsonl.h"
+#include "faultline/history/event.h"
+#include "faultline/history/jsonl.h"
 #include "history_test_files.h"
 
 namespace faultline::history {

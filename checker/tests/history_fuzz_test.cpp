@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <random>
 
-#include "faultline/checker/jsonl.h"
-#include "faultline/checker/load.h"
+#include "faultline/history/jsonl.h"
+#include "faultline/history/load.h"
 #include "history_test_files.h"
 
 namespace faultline::history {

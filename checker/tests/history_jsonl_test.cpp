@@ -7,7 +7,7 @@
 #include <system_error>
 #include <thread>
 
-#include "faultline/checker/jsonl.h"
+#include "faultline/history/jsonl.h"
 #include "history_test_files.h"
 
 namespace faultline::history {

@@ -1,8 +1,8 @@
 // load.h: format names, sniffing, and dispatch to the right reader.
 #include <gtest/gtest.h>
 
-#include "faultline/checker/jsonl.h"
-#include "faultline/checker/load.h"
+#include "faultline/history/jsonl.h"
+#include "faultline/history/load.h"
 #include "history_test_files.h"
 
 namespace faultline::history {

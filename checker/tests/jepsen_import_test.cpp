@@ -3,8 +3,8 @@
 
 #include <fstream>
 
-#include "faultline/checker/jepsen.h"
-#include "faultline/checker/load.h"
+#include "faultline/history/jepsen.h"
+#include "faultline/history/load.h"
 #include "history_test_files.h"
 
 namespace faultline::history {

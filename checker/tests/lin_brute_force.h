@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::testing {
 

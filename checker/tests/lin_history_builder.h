@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::testing {
 

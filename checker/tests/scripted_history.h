@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::testing {
 

@@ -18,8 +18,8 @@
 
 #include "commands.h"
 #include "faultline/checker/judge.h"
-#include "faultline/checker/load.h"
-#include "faultline/checker/pairing.h"
+#include "faultline/history/load.h"
+#include "faultline/history/pairing.h"
 #include "faultline/checker/registry.h"
 #include "faultline/harness/cli.h"
 

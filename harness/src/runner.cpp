@@ -16,7 +16,7 @@
 #include "backend_control.h"
 #include "build_info.h"
 #include "faultline/checker/judge.h"
-#include "faultline/checker/load.h"
+#include "faultline/history/load.h"
 #include "faultline/harness/backend.h"
 #include "faultline/harness/run_store.h"
 #include "faultline/nemesis/clock_file.h"
@@ -401,7 +401,7 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
                  {"nodes", names},
                  // Where the history's clock began on CLOCK_MONOTONIC, so reports can place node log lines.
                  {"origin_mono_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count()},
-                 {"check", {{"strict_stale", plan.options.strict_stale},
+                 {"check", {{"strict_stale", plan.strict_stale},
                             {"expected_anomalies", plan.expected_anomalies},
                             {"expected_for", plan.expected_for}}}};
     writer = std::make_unique<history::HistoryWriter>((dir / "history.jsonl").string(), meta);
@@ -514,7 +514,8 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
       if (const auto fp = h.meta.find("final_phase"); fp != h.meta.end() && fp->contains("unread") &&
                                                        !(*fp)["unread"].empty())
         results["final_phase_unread_keys"] = (*fp)["unread"];
-      check::CheckOptions options = plan.options;
+      check::CheckOptions options;
+      options.strict_stale = plan.strict_stale;
       options.max_witnesses = config.max_witnesses;
       const check::Report report = check::check_history(h, plan.model, options);
       const check::Judgement j = check::judge(report, {plan.expected_for, plan.expected_anomalies});

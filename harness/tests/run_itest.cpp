@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "faultline/checker/load.h"
+#include "faultline/history/load.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/run_binary.h"
 #include "faultline/testing/test_dir.h"

@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::reports::bench {
 

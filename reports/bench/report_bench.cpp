@@ -11,8 +11,8 @@
 #include <fstream>
 #include <string>
 
-#include "faultline/checker/jsonl.h"
-#include "faultline/checker/load.h"
+#include "faultline/history/jsonl.h"
+#include "faultline/history/load.h"
 #include "faultline/reports/report_model.h"
 #include "faultline/reports/run_report.h"
 #include "large_history.h"

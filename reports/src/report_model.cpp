@@ -6,7 +6,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "faultline/checker/pairing.h"
+#include "faultline/history/pairing.h"
 #include "text_format.h"
 
 namespace faultline::reports {

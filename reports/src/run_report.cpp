@@ -6,8 +6,8 @@
 #include <unordered_map>
 
 #include "diagrams.h"
-#include "faultline/checker/load.h"
-#include "faultline/checker/pairing.h"
+#include "faultline/history/load.h"
+#include "faultline/history/pairing.h"
 #include "faultline/reports/graphviz.h"
 #include "report_assets.h"
 #include "text_format.h"

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "faultline/checker/jsonl.h"
+#include "faultline/history/jsonl.h"
 #include "faultline/checker/judge.h"
 #include "faultline/checker/registry.h"
 #include "faultline/reports/report_model.h"

@@ -76,7 +76,7 @@ void require_known_preset(const std::string& preset) { find(preset); }
 CheckPlan plan_for(const std::string& workload, const std::string& preset) {
   const PresetRules& r = find(preset);
   CheckPlan plan;
-  plan.options.strict_stale = true;  // the model: reads see every acknowledged add
+  plan.strict_stale = true;  // the model: reads see every acknowledged add
   plan.expected_for = r.name;
   if (workload == "register") {
     // "register", not "kv": its checkers are the stale-read checker and

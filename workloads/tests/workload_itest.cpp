@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "faultline/checker/jsonl.h"
+#include "faultline/history/jsonl.h"
 #include "faultline/checker/registry.h"
 #include "faultline/testing/node_cluster.h"
 #include "faultline/testing/test_dir.h"
@@ -17,6 +17,12 @@ namespace faultline::workloads {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+check::CheckOptions options_of(const CheckPlan& plan) {
+  check::CheckOptions o;
+  o.strict_stale = plan.strict_stale;
+  return o;
+}
 using history::Op;
 using history::OpType;
 using node::testing::Cluster;
@@ -110,14 +116,14 @@ TEST(WorkloadCluster, FiveSecondRegisterRunOnSafeIsValid) {
     main_only.ops.resize(static_cast<std::size_t>(2 * main_ops));
     main_only.meta["final_phase"] = meta["final_phase"];
     const auto plan = workload->check_plan();
-    EXPECT_EQ(check::check_history(main_only, plan.model, plan.options).valid, check::Validity::kUnknown);
+    EXPECT_EQ(check::check_history(main_only, plan.model, options_of(plan)).valid, check::Validity::kUnknown);
   }
 
   std::printf("register/safe: ok %lld fail %lld info %lld, %zu keys\n", static_cast<long long>(stats.ok.load()),
               static_cast<long long>(stats.fail.load()), static_cast<long long>(stats.info.load()), keys.size());
   const auto plan = workload->check_plan();
   ASSERT_EQ(plan.model, "register");
-  const auto report = check::check_history(h, plan.model, plan.options);
+  const auto report = check::check_history(h, plan.model, options_of(plan));
   ASSERT_EQ(report.results.size(), 2u);
   EXPECT_EQ(report.valid, check::Validity::kValid) << describe(report);
 }
@@ -145,7 +151,7 @@ TEST(WorkloadCluster, SetRunWithFinalReadsOnSafeIsValid) {
   expect_all_completed(h);
   const auto plan = workload->check_plan();
   ASSERT_EQ(plan.model, "set");
-  const auto report = check::check_history(h, plan.model, plan.options);
+  const auto report = check::check_history(h, plan.model, options_of(plan));
   ASSERT_EQ(report.results.size(), 1u);
   EXPECT_EQ(report.valid, check::Validity::kValid) << describe(report);
   const Json& d = report.results[0].details;
@@ -199,7 +205,7 @@ TEST(WorkloadCluster, R1w1WithAPausedNodeCompletesEveryOpAndBreaksOnlyWhatItMay)
   EXPECT_GT(stats.ok.load(), 300);
 
   const auto plan = workload->check_plan();
-  const auto report = check::check_history(h, plan.model, plan.options);
+  const auto report = check::check_history(h, plan.model, options_of(plan));
   EXPECT_NE(report.valid, check::Validity::kUnknown) << describe(report);
   const std::set<std::string> expected(plan.expected_anomalies.begin(), plan.expected_anomalies.end());
   for (const auto& r : report.results) {

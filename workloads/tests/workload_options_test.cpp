@@ -88,7 +88,7 @@ TEST(CheckPlan, SafeHoldsBothWorkloadsToEverything) {
   EXPECT_TRUE(reg.expected_anomalies.empty());
   const auto set = make_workload("set", o)->check_plan();
   EXPECT_EQ(set.model, "set");
-  EXPECT_TRUE(set.options.strict_stale);
+  EXPECT_TRUE(set.strict_stale);
   EXPECT_TRUE(set.expected_anomalies.empty());
 }
 
@@ -101,7 +101,7 @@ TEST(CheckPlan, R1w1ExpectsStaleReadsOnlyAndIsHeldToTheSameModel) {
   const auto set = make_workload("set", o)->check_plan();
   // The verdict is the model's whatever the preset: stale set reads are
   // invalid under r1w1 too, only labelled expected.
-  EXPECT_TRUE(set.options.strict_stale);
+  EXPECT_TRUE(set.strict_stale);
   EXPECT_EQ(set.expected_anomalies, (std::vector<std::string>{"stale"}));
 }
 

@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "faultline/checker/jsonl.h"
+#include "faultline/history/jsonl.h"
 #include "faultline/testing/test_dir.h"
 #include "faultline/workloads/generator.h"
 #include "faultline/workloads/workload.h"

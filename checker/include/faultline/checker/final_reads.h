@@ -15,7 +15,7 @@
 #define FAULTLINE_CHECKER_FINAL_READS_H_
 
 #include "faultline/checker/checker.h"
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::check {
 

@@ -41,7 +41,7 @@
 #include <string_view>
 
 #include "faultline/checker/checker.h"
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::check {
 

@@ -39,7 +39,7 @@
 #include <cstddef>
 
 #include "faultline/checker/checker.h"
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::check {
 

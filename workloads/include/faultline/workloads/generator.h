@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 #include "faultline/workloads/workload.h"
 
 namespace faultline::workloads {

@@ -26,7 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::workloads {
 

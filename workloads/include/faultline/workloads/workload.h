@@ -38,8 +38,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/jsonl.h"
-#include "faultline/checker/registry.h"
+#include "faultline/history/jsonl.h"
 
 namespace faultline::workloads {
 
@@ -81,7 +80,9 @@ struct Stats {
 // How to check this workload's history under the options' preset.
 struct CheckPlan {
   std::string model;            // a checker registry model: "kv", "set", ...
-  check::CheckOptions options;  // e.g. strict_stale for presets that promise no stale reads
+  // Stale reads make the history invalid (presets that promise none; the
+  // set model, whose reads must see every acknowledged add).
+  bool strict_stale = false;
   // Anomaly kinds the preset is documented to show (node/PRESETS.md): an
   // invalid run that found only these is labelled "expected for <preset>";
   // it is still invalid.

@@ -7,7 +7,7 @@
 // loggers, "Relative time begins now", stack traces) are skipped.
 #include <string>
 
-#include "faultline/checker/jepsen.h"
+#include "faultline/history/jepsen.h"
 #include "file_text.h"
 #include "jepsen_events.h"
 #include "utf8.h"

@@ -5,8 +5,8 @@
 // throws when asked to dump it. Imported text (EDN strings, log lines) is
 // therefore sanitised on the way in, invalid bytes becoming U+FFFD, instead
 // of failing far from the input that caused it.
-#ifndef FAULTLINE_CHECKER_SRC_UTF8_H_
-#define FAULTLINE_CHECKER_SRC_UTF8_H_
+#ifndef FAULTLINE_HISTORY_SRC_UTF8_H_
+#define FAULTLINE_HISTORY_SRC_UTF8_H_
 
 #include <cstddef>
 #include <string>
@@ -93,4 +93,4 @@ inline std::string sanitized_utf8(std::string_view s) {
 
 }  // namespace faultline::history::detail
 
-#endif  // FAULTLINE_CHECKER_SRC_UTF8_H_
+#endif  // FAULTLINE_HISTORY_SRC_UTF8_H_

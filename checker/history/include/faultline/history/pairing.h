@@ -4,14 +4,14 @@
 // every completion answers the invocation in flight on its process. An
 // invocation with no completion by the end of the history is treated like an
 // `info`: it may have taken effect at any time after it was invoked.
-#ifndef FAULTLINE_CHECKER_PAIRING_H_
-#define FAULTLINE_CHECKER_PAIRING_H_
+#ifndef FAULTLINE_HISTORY_PAIRING_H_
+#define FAULTLINE_HISTORY_PAIRING_H_
 
 #include <cstddef>
 #include <optional>
 #include <vector>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::history {
 
@@ -34,4 +34,4 @@ std::vector<Operation> pair_operations(const History& history, const std::string
 
 }  // namespace faultline::history
 
-#endif  // FAULTLINE_CHECKER_PAIRING_H_
+#endif  // FAULTLINE_HISTORY_PAIRING_H_

@@ -1,7 +1,7 @@
 // Reading a whole input file (internal). The EDN and log importers parse
 // from memory; only the JSON Lines reader streams.
-#ifndef FAULTLINE_CHECKER_SRC_FILE_TEXT_H_
-#define FAULTLINE_CHECKER_SRC_FILE_TEXT_H_
+#ifndef FAULTLINE_HISTORY_SRC_FILE_TEXT_H_
+#define FAULTLINE_HISTORY_SRC_FILE_TEXT_H_
 
 #include <cstddef>
 #include <string>
@@ -14,4 +14,4 @@ std::string read_file(const std::string& path, std::size_t limit = static_cast<s
 
 }  // namespace faultline::history::detail
 
-#endif  // FAULTLINE_CHECKER_SRC_FILE_TEXT_H_
+#endif  // FAULTLINE_HISTORY_SRC_FILE_TEXT_H_

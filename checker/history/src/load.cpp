@@ -1,11 +1,11 @@
-#include "faultline/checker/load.h"
+#include "faultline/history/load.h"
 
 #include <unordered_map>
 #include <vector>
 
-#include "faultline/checker/jepsen.h"
-#include "faultline/checker/jsonl.h"
-#include "faultline/checker/pairing.h"
+#include "faultline/history/jepsen.h"
+#include "faultline/history/jsonl.h"
+#include "faultline/history/pairing.h"
 #include "file_text.h"
 
 namespace faultline::history {

@@ -18,8 +18,8 @@
 // crash of the machine loses at most `sync_interval` (1 s) because the file is
 // fsync'd at least that often, and at flush() and close(). A crash can leave
 // a torn final line; readers stop there and report it as truncated.
-#ifndef FAULTLINE_CHECKER_JSONL_H_
-#define FAULTLINE_CHECKER_JSONL_H_
+#ifndef FAULTLINE_HISTORY_JSONL_H_
+#define FAULTLINE_HISTORY_JSONL_H_
 
 #include <chrono>
 #include <cstddef>
@@ -30,7 +30,7 @@
 #include <variant>
 #include <vector>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::history {
 
@@ -162,4 +162,4 @@ void write_jsonl(const std::string& path, const History& history);
 
 }  // namespace faultline::history
 
-#endif  // FAULTLINE_CHECKER_JSONL_H_
+#endif  // FAULTLINE_HISTORY_JSONL_H_

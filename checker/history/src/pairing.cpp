@@ -1,4 +1,4 @@
-#include "faultline/checker/pairing.h"
+#include "faultline/history/pairing.h"
 
 #include <unordered_map>
 

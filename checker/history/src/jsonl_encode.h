@@ -4,13 +4,13 @@
 // The writer formats each line outside its lock and only splices the index
 // in under it, so encoding is split: `append_*_rest` produce everything after
 // `{"index":N,`.
-#ifndef FAULTLINE_CHECKER_SRC_JSONL_ENCODE_H_
-#define FAULTLINE_CHECKER_SRC_JSONL_ENCODE_H_
+#ifndef FAULTLINE_HISTORY_SRC_JSONL_ENCODE_H_
+#define FAULTLINE_HISTORY_SRC_JSONL_ENCODE_H_
 
 #include <string>
 #include <string_view>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::history::detail {
 
@@ -26,4 +26,4 @@ void append_nemesis_rest(std::string& out, const NemesisEvent& event);
 
 }  // namespace faultline::history::detail
 
-#endif  // FAULTLINE_CHECKER_SRC_JSONL_ENCODE_H_
+#endif  // FAULTLINE_HISTORY_SRC_JSONL_ENCODE_H_

@@ -35,15 +35,15 @@
 // These functions check syntax and fields; they do not pair completions with
 // invocations (load_history in load.h does, and rejects histories that do
 // not pair). Errors are HistoryError with file, line and column.
-#ifndef FAULTLINE_CHECKER_JEPSEN_H_
-#define FAULTLINE_CHECKER_JEPSEN_H_
+#ifndef FAULTLINE_HISTORY_JEPSEN_H_
+#define FAULTLINE_HISTORY_JEPSEN_H_
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::history {
 
@@ -59,4 +59,4 @@ History parse_jepsen_log(std::string_view text, const std::string& name = "<text
 
 }  // namespace faultline::history
 
-#endif  // FAULTLINE_CHECKER_JEPSEN_H_
+#endif  // FAULTLINE_HISTORY_JEPSEN_H_

@@ -1,4 +1,4 @@
-#include "faultline/checker/edn.h"
+#include "faultline/history/edn.h"
 
 #include <charconv>
 #include <cmath>

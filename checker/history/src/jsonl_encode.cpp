@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "faultline/checker/jsonl.h"
+#include "faultline/history/jsonl.h"
 #include "utf8.h"
 
 namespace faultline::history {

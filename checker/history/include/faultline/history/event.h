@@ -8,8 +8,8 @@
 // process id. Nemesis events mark the start and stop of a fault window.
 //
 // Times are nanoseconds since the run began, from one monotonic clock.
-#ifndef FAULTLINE_CHECKER_EVENT_H_
-#define FAULTLINE_CHECKER_EVENT_H_
+#ifndef FAULTLINE_HISTORY_EVENT_H_
+#define FAULTLINE_HISTORY_EVENT_H_
 
 #include <cstdint>
 #include <optional>
@@ -109,4 +109,4 @@ class HistoryError : public std::runtime_error {
 
 }  // namespace faultline::history
 
-#endif  // FAULTLINE_CHECKER_EVENT_H_
+#endif  // FAULTLINE_HISTORY_EVENT_H_

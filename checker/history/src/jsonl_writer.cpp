@@ -9,7 +9,7 @@
 #include <system_error>
 #include <thread>
 
-#include "faultline/checker/jsonl.h"
+#include "faultline/history/jsonl.h"
 #include "jsonl_encode.h"
 
 namespace faultline::history {

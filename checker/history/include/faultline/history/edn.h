@@ -15,8 +15,8 @@
 // #object[...]), #"regex" (as a string), the discard form #_, `;` comments and
 // commas as whitespace. Nesting deeper than kMaxDepth is rejected rather than
 // risking the stack on hostile input.
-#ifndef FAULTLINE_CHECKER_EDN_H_
-#define FAULTLINE_CHECKER_EDN_H_
+#ifndef FAULTLINE_HISTORY_EDN_H_
+#define FAULTLINE_HISTORY_EDN_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::edn {
 
@@ -125,4 +125,4 @@ std::string to_edn(const Value& value);
 
 }  // namespace faultline::edn
 
-#endif  // FAULTLINE_CHECKER_EDN_H_
+#endif  // FAULTLINE_HISTORY_EDN_H_

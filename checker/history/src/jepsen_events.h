@@ -1,7 +1,7 @@
 // Turning Jepsen op records into faultline events (internal; shared by the
 // EDN and text-log importers so both map the same way, see jepsen.h).
-#ifndef FAULTLINE_CHECKER_SRC_JEPSEN_EVENTS_H_
-#define FAULTLINE_CHECKER_SRC_JEPSEN_EVENTS_H_
+#ifndef FAULTLINE_HISTORY_SRC_JEPSEN_EVENTS_H_
+#define FAULTLINE_HISTORY_SRC_JEPSEN_EVENTS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/edn.h"
-#include "faultline/checker/event.h"
+#include "faultline/history/edn.h"
+#include "faultline/history/event.h"
 
 namespace faultline::history::detail {
 
@@ -73,4 +73,4 @@ OpType op_type_of(const edn::Value& value, const edn::Reader& reader);
 
 }  // namespace faultline::history::detail
 
-#endif  // FAULTLINE_CHECKER_SRC_JEPSEN_EVENTS_H_
+#endif  // FAULTLINE_HISTORY_SRC_JEPSEN_EVENTS_H_

@@ -22,7 +22,7 @@
 #include <cstring>
 #include <optional>
 
-#include "faultline/checker/jsonl.h"
+#include "faultline/history/jsonl.h"
 
 namespace faultline::history {
 

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::history::detail {
 

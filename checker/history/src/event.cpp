@@ -1,4 +1,4 @@
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::history {
 

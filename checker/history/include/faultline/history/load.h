@@ -5,15 +5,15 @@
 // logs ("INFO  jepsen.util - 3	:invoke	:cas	[1 4]"). Every format maps to
 // the same event model (event.h). Imported events that carry no index or time
 // get index = time = their position, so real-time order is file order.
-#ifndef FAULTLINE_CHECKER_LOAD_H_
-#define FAULTLINE_CHECKER_LOAD_H_
+#ifndef FAULTLINE_HISTORY_LOAD_H_
+#define FAULTLINE_HISTORY_LOAD_H_
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "faultline/checker/event.h"
+#include "faultline/history/event.h"
 
 namespace faultline::history {
 
@@ -51,4 +51,4 @@ History parse_history(std::string_view text, Format format = Format::kAuto, cons
 
 }  // namespace faultline::history
 
-#endif  // FAULTLINE_CHECKER_LOAD_H_
+#endif  // FAULTLINE_HISTORY_LOAD_H_

@@ -1,7 +1,7 @@
 // Jepsen EDN histories: op maps, in a vector or list or one after another.
 #include <string>
 
-#include "faultline/checker/jepsen.h"
+#include "faultline/history/jepsen.h"
 #include "file_text.h"
 #include "jepsen_events.h"
 
