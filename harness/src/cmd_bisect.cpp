@@ -25,6 +25,7 @@
 #include <string>
 
 #include "commands.h"
+#include "faultline/nemesis/command.h"
 #include "faultline/harness/cli.h"
 #include "faultline/reports/report_model.h"
 
@@ -63,11 +64,7 @@ std::string trim(std::string s) {
   return s;
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using nemesis::shell_quote;
 
 // The step `git bisect run` calls at each candidate: build, replay K times.
 std::string step_script(const fs::path& tree, const fs::path& work, const std::string& replay_args, int repeat) {

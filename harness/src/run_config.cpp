@@ -19,6 +19,7 @@
 #include "node_launch.h"
 #include "ssh_checks.h"
 #include "join.h"
+#include "run_options.h"
 
 namespace faultline::harness {
 namespace {
@@ -49,7 +50,6 @@ std::string validate_nemesis(RunConfig& c) {
     return "";
   }
   c.nemesis = faults;
-  if (!(c.nemesis_interval_s > 0)) return "--nemesis-interval must be positive, got " + std::to_string(c.nemesis_interval_s);
   for (const auto& t : c.nemesis_targets) {
     const auto& known = nemesis::known_target_specs();
     if (std::find(known.begin(), known.end(), t) == known.end()) {
@@ -136,39 +136,10 @@ json ssh_hosts_json(const std::vector<SshHost>& hosts) {
 }  // namespace
 
 json RunConfig::to_json() const {
-  return {{"nodes", nodes},
-          {"backend", backend},
-          {"workload", workload},
-          {"nemesis", nemesis},
-          {"nemesis_interval_s", nemesis_interval_s},
-          {"nemesis_targets", nemesis_targets},
-          {"packet_faults", packet_faults},
-          {"packet_mechanism", packet_mechanism},
-          {"time_limit_s", time_limit_s},
-          {"rate", rate},
-          {"concurrency", concurrency},
-          {"delete_fraction", delete_fraction},
-          {"ops_per_key", ops_per_key},
-          {"seed", seed},
-          {"store_preset", store_preset},
-          {"store_opts", store_opts},
-          {"expect", expect},
-          {"max_witnesses", max_witnesses},
-          {"test_count", test_count},
-          {"leave_running", leave_running},
-          {"out", out.string()},
-          {"recovery_s", recovery_s},
-          {"op_timeout_s", op_timeout_s},
-          {"ready_timeout_s", ready_timeout_s},
-          {"node_binary", node_binary.string()},
-          {"agent_binary", agent_binary.string()},
-          {"nodes_file", nodes_file.string()},
-          {"node_hosts", node_hosts},
-          {"ssh_user", ssh_user},
-          {"ssh_private_key", ssh_private_key.string()},
-          {"ssh_port", ssh_port},
-          {"strict_host_key_checking", strict_host_key_checking},
-          {"ssh_hosts", ssh_hosts_json(ssh_hosts)}};
+  json out = options_to_json(*this);  // every option, from run_options.h's table
+  out["ssh_hosts"] = ssh_hosts_json(ssh_hosts);
+  out["replay"] = replay_command(*this);
+  return out;
 }
 
 std::string validate(RunConfig& c) {
@@ -179,8 +150,8 @@ std::string validate(RunConfig& c) {
     return std::string(c.nodes_file.empty() ? "--node" : "--nodes-file") + " is for --backend ssh" +
            (c.backend.empty() ? "" : " (not " + c.backend + ")");
   }
-  if (c.nodes < 1) return "--nodes must be at least 1, got " + std::to_string(c.nodes);
-  if (c.nodes > 250) return "--nodes must be at most 250 (one /24 per cluster), got " + std::to_string(c.nodes);
+  // Every option's own range (run_options.h), before combinations.
+  if (std::string why = check_ranges(c); !why.empty()) return why;
   if (c.backend.empty()) c.backend = ::geteuid() == 0 ? "netns" : "local";
   const auto& backends = known_backends();
   if (std::find(backends.begin(), backends.end(), c.backend) == backends.end()) {
@@ -192,15 +163,6 @@ std::string validate(RunConfig& c) {
     return "--workload '" + c.workload + "' is not one of: " + join(wls, ", ");
   }
   if (c.nemesis.empty()) c.nemesis = {"none"};
-  if (!(c.time_limit_s > 0)) return "--time-limit must be positive, got " + std::to_string(c.time_limit_s);
-  if (c.rate < 0) return "--rate must be >= 0 (0 = unlimited), got " + std::to_string(c.rate);
-  if (c.concurrency < 0) return "--concurrency must be >= 0 (0 = 2 per node), got " + std::to_string(c.concurrency);
-  if (!(c.delete_fraction >= 0 && c.delete_fraction <= 1))
-    return "--delete-fraction must be within [0, 1], got " + std::to_string(c.delete_fraction);
-  if (c.ops_per_key < 1) return "--ops-per-key must be at least 1, got " + std::to_string(c.ops_per_key);
-  if (c.test_count < 1) return "--test-count must be at least 1, got " + std::to_string(c.test_count);
-  if (c.recovery_s < 0) return "--recovery must be >= 0, got " + std::to_string(c.recovery_s);
-  if (!(c.op_timeout_s > 0)) return "--op-timeout must be positive";
   const auto& presets = node::preset_names();
   if (std::find(presets.begin(), presets.end(), c.store_preset) == presets.end()) {
     return "--store-preset '" + c.store_preset + "' is not one of: " + join(presets, ", ");

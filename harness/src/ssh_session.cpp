@@ -9,28 +9,6 @@ namespace faultline::harness {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-std::string shell_quote(const std::string& s) {
-  // Words of only safe characters stay readable in logs.
-  const bool safe = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                                      "_-./:=@,+%") == std::string::npos;
-  if (safe) return s;
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-std::string shell_join(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) out += (out.empty() ? "" : " ") + shell_quote(a);
-  return out;
-}
-
 std::string file_sha256(const fs::path& path) {
   auto r = nemesis::run_command({"sha256sum", "--", path.string()}, {.timeout = milliseconds(30000)});
   if (!r.succeeded()) throw BackendError("cannot checksum " + path.string() + ": " + r.describe());

@@ -22,10 +22,8 @@
 
 namespace faultline::harness {
 
-// `s` quoted for a POSIX shell: 'it'\''s' style, so any byte survives.
-std::string shell_quote(const std::string& s);
-// argv quoted and joined with spaces: one remote shell command line.
-std::string shell_join(const std::vector<std::string>& argv);
+using nemesis::shell_join;
+using nemesis::shell_quote;
 
 class SshSession {
  public:

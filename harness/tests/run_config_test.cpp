@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "faultline/harness/runner.h"
+#include "faultline/reports/report_model.h"
 
 namespace faultline::harness {
 namespace {
@@ -82,6 +83,51 @@ TEST(RunConfig, AMissingNodeBinaryIsNamed) {
   c.backend = "local";
   c.node_binary = "/nonexistent/faultline-node";
   EXPECT_NE(validate(c).find("/nonexistent/faultline-node"), std::string::npos);
+}
+
+// config.json records the replay line, derived from the options' one
+// description; it must say what the reports' rebuild from the same fields
+// says (that rebuild serves runs stored before the line was recorded).
+TEST(RunConfig, TheRecordedReplayLineMatchesTheRebuildFromConfigJson) {
+  RunConfig c;
+  c.backend = "netns";
+  c.seed = 42;
+  c.nemesis = {"kill", "partition"};
+  c.nemesis_targets = {"minority"};
+  c.store_opts = {"read_repair=none", "hint_window_ms=100"};
+  c.node_hosts = {"not-replayed"};
+  c.expect = {"stale-read"};
+  for (const std::string workload : {"register", "set"}) {
+    c.workload = workload;
+    nlohmann::json j = c.to_json();
+    const std::string replay = j["replay"];
+    j.erase("replay");
+    EXPECT_EQ(replay, reports::replay_command(j));
+    EXPECT_NE(replay.find("--nemesis kill,partition --nemesis-interval 10.0 --nemesis-targets minority"),
+              std::string::npos)
+        << replay;
+    EXPECT_NE(replay.find("--store-opt read_repair=none --store-opt hint_window_ms=100"), std::string::npos) << replay;
+    EXPECT_EQ(replay.find("--node "), std::string::npos) << "where the run ran is not replayed: " << replay;
+    EXPECT_EQ(replay.find("--expect"), std::string::npos) << replay;
+    EXPECT_EQ(replay.find("--delete-fraction") != std::string::npos, workload == "register") << replay;
+  }
+  c.nemesis = {"none"};
+  EXPECT_EQ(c.to_json()["replay"].get<std::string>().find("--nemesis-interval"), std::string::npos)
+      << "no faults, no fault options";
+}
+
+TEST(RunConfig, RangesNameTheFlagTheLimitAndTheValue) {
+  auto with = [](auto change) {
+    RunConfig c;
+    change(c);
+    return c;
+  };
+  EXPECT_EQ(why(with([](RunConfig& x) { x.ready_timeout_s = 0; })), "--ready-timeout must be positive, got 0.0");
+  EXPECT_EQ(why(with([](RunConfig& x) { x.ssh_port = 0; })), "--ssh-port must be within [1, 65535], got 0");
+  EXPECT_EQ(why(with([](RunConfig& x) { x.rate = -1; })), "--rate must be at least 0 (0 = unlimited), got -1.0");
+  EXPECT_EQ(why(with([](RunConfig& x) { x.delete_fraction = std::nan(""); })),
+            "--delete-fraction must be within [0, 1], got nan");
+  EXPECT_EQ(why(with([](RunConfig& x) { x.max_witnesses = 0; })), "--max-witnesses must be within [1, 100000], got 0");
 }
 
 }  // namespace

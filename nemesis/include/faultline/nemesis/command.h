@@ -57,6 +57,13 @@ std::optional<std::string> find_program(std::string_view name);
 // The first non-empty line of `text`, trimmed; for one-line reasons.
 std::string first_line(std::string_view text);
 
+// `s` quoted for a POSIX shell ('it'\''s' style, so any byte survives), or
+// as it is when it holds only characters no shell treats specially, so
+// command lines in logs and replay lines stay readable.
+std::string shell_quote(const std::string& s);
+// argv quoted and joined with spaces: one shell command line.
+std::string shell_join(const std::vector<std::string>& argv);
+
 }  // namespace faultline::nemesis
 
 #endif  // FAULTLINE_NEMESIS_COMMAND_H_

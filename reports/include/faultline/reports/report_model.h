@@ -138,7 +138,8 @@ struct ReportModel {
 // anomaly kinds, witness indices not in the history): the report says so.
 ReportModel build_model(const ReportInput& input);
 
-// The command that replays a run, from its config.json.
+// The command that replays a run, from its config.json: the recorded
+// "replay" line, or for runs stored before there was one, rebuilt.
 std::string replay_command(const Json& config);
 
 // Parses a node log (one JSON object per line; other lines are kept as text
