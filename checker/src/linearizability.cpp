@@ -43,6 +43,9 @@ namespace {
 using namespace lin;
 using history::Json;
 
+// Search steps for a key's exact frontier: 3x the hardest known key
+// (Porcupine's c50-bad, 19.1 M steps).
+constexpr std::uint64_t kFrontierSteps = 64'000'000;
 constexpr std::size_t kMaxShrunkPartitions = 8;  // witness shrinking is per invalid key; bound the total
 constexpr std::size_t kMaxListed = 1000;         // ops listed in a linearization
 
@@ -186,9 +189,14 @@ class JobImpl final : public Job {
     Budget b = shared_.budget;
     b.stop_at = nullptr;
     // The frontier is what the report shows first, so it gets more room than
-    // shrinking (a hard key of Porcupine's c50-bad needs about 4 s).
+    // shrinking, counted in search steps so whether it is found does not
+    // depend on how busy the machine is (a wall-clock cap of 10 s once left
+    // the hardest key of Porcupine's c50-bad, 19.1 M steps and 4.6 s alone,
+    // unfinished beside a parallel test suite). The wall clock stays as a
+    // safety net far above what the steps take.
+    b.max_nodes = std::min(b.max_nodes, kFrontierSteps);
     const auto cap = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                                        5 * std::max(1.0, shared_.options.minimize_budget_seconds)));
+                                        30 * std::max(1.0, shared_.options.minimize_budget_seconds)));
     b.deadline = std::min(b.deadline, cap);
     std::unique_ptr<Model> m = make_(prefix);
     SearchResult exact = search(prefix, *m, b, true, Lookahead::kBound);
