@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A fresh clone with nothing beside it configures, builds and passes the unit
 # label: no test, script or build file may read outside the repository (the
-# checker's tests once read ../shared, which exists only beside the
-# project's own checkout; issue 16).
+# checker's tests once read conformance data kept beside the project's own
+# checkout, which no other clone has; issue 16).
 #
 # Clones the committed HEAD of the source tree (what CI tests) into an empty
 # temporary directory. ccache makes the build mostly cache hits: base_dir and
