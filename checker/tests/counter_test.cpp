@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "scripted_history.h"
+#include "simulated_history.h"
 
 namespace faultline::check {
 namespace {
@@ -180,11 +181,7 @@ TEST(Counter, BadValuesAreUnknown) {
 // ------------------------------------------------------------- randomized
 
 History simulate_counter(std::mt19937_64& rng, int processes, int ops_per_process, bool negatives) {
-  struct Event {
-    std::int64_t time;
-    std::uint64_t seq;
-    Op op;
-  };
+  using Event = testing::SimEvent;
   struct Effect {
     std::int64_t time;
     std::size_t read;  // SIZE_MAX: an increment
@@ -241,16 +238,7 @@ History simulate_counter(std::mt19937_64& rng, int processes, int ops_per_proces
       events[e.read].op.value = value;
     }
   }
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
-  });
-  History h;
-  for (auto& e : events) {
-    e.op.index = static_cast<std::int64_t>(h.ops.size());
-    e.op.time *= 1000;
-    h.ops.push_back(std::move(e.op));
-  }
-  return h;
+  return testing::history_of(std::move(events));
 }
 
 struct Bounds {
@@ -260,21 +248,8 @@ struct Bounds {
 
 // The bounds of counter.h, by brute force over every increment.
 std::vector<Bounds> brute_bounds(const History& h) {
-  struct Pair {
-    std::size_t invoke;
-    std::optional<std::size_t> done;
-  };
-  std::vector<Pair> pairs;
-  std::map<std::int64_t, std::size_t> open;
-  for (std::size_t i = 0; i < h.ops.size(); ++i) {
-    if (h.ops[i].type == OpType::kInvoke) {
-      open[h.ops[i].process] = pairs.size();
-      pairs.push_back(Pair{i, std::nullopt});
-    } else {
-      pairs[open.at(h.ops[i].process)].done = i;
-      open.erase(h.ops[i].process);
-    }
-  }
+  using testing::Pair;
+  const std::vector<Pair> pairs = testing::pairs_of(h);
   std::vector<Bounds> out;
   for (const Pair& r : pairs) {
     if (h.ops[r.invoke].f != "read" || !r.done || h.ops[*r.done].type != OpType::kOk) continue;

@@ -19,6 +19,7 @@
 #include "faultline/checker/linearizability.h"
 #include "lin_brute_force.h"
 #include "scripted_history.h"
+#include "simulated_history.h"
 
 namespace faultline::check {
 namespace {
@@ -38,11 +39,7 @@ std::size_t count(const Result& r, const char* name) { return r.details.at(name)
 // key (values are unique otherwise).
 History simulate_register(std::mt19937_64& rng, int processes, int ops_per_process, int keys, double deletes = 0,
                           double repeats = 0) {
-  struct Event {
-    std::int64_t time;
-    std::uint64_t seq;
-    Op op;
-  };
+  using Event = testing::SimEvent;
   struct Effect {
     std::int64_t time;
     std::size_t completion;  // event to fill in; SIZE_MAX when none
@@ -136,37 +133,11 @@ History simulate_register(std::mt19937_64& rng, int processes, int ops_per_proce
       }
     }
   }
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
-  });
-  History h;
-  for (auto& e : events) {
-    e.op.index = static_cast<std::int64_t>(h.ops.size());
-    e.op.time *= 1000;
-    h.ops.push_back(std::move(e.op));
-  }
-  return h;
+  return testing::history_of(std::move(events));
 }
 
-struct Pair {
-  std::size_t invoke;
-  std::optional<std::size_t> done;
-};
-
-std::vector<Pair> pairs_of(const History& h) {
-  std::vector<Pair> out;
-  std::map<std::int64_t, std::size_t> open;
-  for (std::size_t i = 0; i < h.ops.size(); ++i) {
-    if (h.ops[i].type == OpType::kInvoke) {
-      open[h.ops[i].process] = out.size();
-      out.push_back(Pair{i, std::nullopt});
-    } else {
-      out[open.at(h.ops[i].process)].done = i;
-      open.erase(h.ops[i].process);
-    }
-  }
-  return out;
-}
+using testing::Pair;
+using testing::pairs_of;
 
 // The definition in register_stale.h, by brute force. Returns read invoke
 // index -> missed write invoke index (stale), and impossible read indices.

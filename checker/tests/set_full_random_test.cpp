@@ -3,6 +3,7 @@
 // and on noisy histories the fast checker must agree, element by element,
 // with a direct transcription of the definitions (quadratic, small inputs).
 #include "faultline/checker/set_full.h"
+#include "simulated_history.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -41,11 +42,7 @@ struct SimConfig {
 // adds may land any time after their invocation, or never. Reads return the
 // state at their instant, so the history is linearizable by construction.
 History simulate_set(std::mt19937_64& rng, const SimConfig& cfg) {
-  struct Event {
-    std::int64_t time;
-    std::uint64_t seq;
-    Op op;
-  };
+  using Event = testing::SimEvent;
   struct Effect {
     std::int64_t time;
     std::size_t event;  // the read completion to fill in, or npos for an add
@@ -134,39 +131,13 @@ History simulate_set(std::mt19937_64& rng, const SimConfig& cfg) {
       events[e.event].op.value = shown;
     }
   }
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
-  });
-  History h;
-  for (auto& e : events) {
-    e.op.index = static_cast<std::int64_t>(h.ops.size());
-    e.op.time *= 1000;  // µs apart, as ns
-    h.ops.push_back(std::move(e.op));
-  }
-  return h;
+  return testing::history_of(std::move(events));
 }
 
 // ------------------------------------------------------- reference checker
 
-struct Pair {
-  std::size_t invoke;
-  std::optional<std::size_t> done;
-};
-
-std::vector<Pair> pairs_of(const History& h) {
-  std::vector<Pair> out;
-  std::map<std::int64_t, std::size_t> open;
-  for (std::size_t i = 0; i < h.ops.size(); ++i) {
-    if (h.ops[i].type == OpType::kInvoke) {
-      open[h.ops[i].process] = out.size();
-      out.push_back(Pair{i, std::nullopt});
-    } else {
-      out[open.at(h.ops[i].process)].done = i;
-      open.erase(h.ops[i].process);
-    }
-  }
-  return out;
-}
+using testing::Pair;
+using testing::pairs_of;
 
 std::string ranges(std::vector<std::int64_t> v) {
   std::sort(v.begin(), v.end());
