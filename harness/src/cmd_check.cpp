@@ -125,15 +125,6 @@ int check_one(const CheckArgs& args, const std::string& path, std::ostream& out,
   return check::exit_code(judgement.valid);
 }
 
-int check_code_rank(int code) {  // worst first: usage > invalid > unknown > valid
-  switch (code) {
-    case kExitUsage: return 3;
-    case kExitInvalid: return 2;
-    case kExitUnknown: return 1;
-    default: return 0;
-  }
-}
-
 // Checks every file, `jobs` at a time, and prints each file's output as
 // soon as every file before it has been printed. Returns the worst code.
 int check_files(const CheckArgs& args) {
@@ -172,7 +163,7 @@ int check_files(const CheckArgs& args) {
       lock.unlock();
       std::cout << d.out << std::flush;
       std::cerr << d.err << std::flush;
-      if (check_code_rank(d.code) > check_code_rank(worst)) worst = d.code;
+      worst = worse_exit_code(worst, d.code);
     }
   });
   worker();  // this thread is a worker too

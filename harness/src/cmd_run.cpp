@@ -17,15 +17,6 @@
 namespace faultline::cli {
 namespace {
 
-int run_code_rank(int code) {  // worst first: crash > invalid > unknown > valid
-  switch (code) {
-    case kExitCrash: return 3;
-    case kExitInvalid: return 2;
-    case kExitUnknown: return 1;
-    default: return 0;
-  }
-}
-
 // The first word(s) of the result line: "valid", "INVALID", "INVALID —
 // expected for r1w1: stale reads", "unknown" or "ERROR".
 std::string verdict_words(const harness::RunOutcome& o) {
@@ -70,7 +61,7 @@ void add_run_command(CLI::App& app, int* exit_code) {
       if (config.test_count > 1) std::cerr << "test " << (i + 1) << " of " << config.test_count << "\n";
       harness::RunOutcome o = harness::run_test(config, std::cerr);
       const int code = harness::exit_code(o);
-      if (run_code_rank(code) > run_code_rank(worst)) worst = code;
+      worst = worse_exit_code(worst, code);
       std::cout << verdict_words(o) << "  run " << o.run_id << "  " << o.dir.string() << "\n" << std::flush;
       if (o.error) std::cerr << "faultline run: " << o.message << "\n";
       if (!o.error && o.expect_given) {

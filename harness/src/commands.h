@@ -6,7 +6,25 @@
 
 #include <CLI/CLI.hpp>
 
+#include "faultline/harness/cli.h"
+
 namespace faultline::cli {
+
+// Of two exit codes, the one that says more went wrong: crash > usage >
+// invalid > unknown > valid. Commands that handle several runs or files
+// exit with the worst.
+inline int worse_exit_code(int a, int b) {
+  auto rank = [](int code) {
+    switch (code) {
+      case kExitCrash: return 4;
+      case kExitUsage: return 3;
+      case kExitInvalid: return 2;
+      case kExitUnknown: return 1;
+      default: return 0;
+    }
+  };
+  return rank(b) > rank(a) ? b : a;
+}
 
 void add_run_command(CLI::App& app, int* exit_code);
 void add_check_command(CLI::App& app, int* exit_code);
