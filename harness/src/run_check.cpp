@@ -4,24 +4,11 @@
 #include "faultline/checker/judge.h"
 #include "faultline/history/load.h"
 #include "faultline/nemesis/summary.h"
+#include "faultline/reports/text_format.h"
 #include "run_state.h"
 
 namespace faultline::harness {
-namespace {
-
 using nlohmann::json;
-
-// 221840 -> "221,840": the closing line is read, not parsed.
-std::string with_thousands(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
-
-}  // namespace
 
 void check_run(RunState& s) {
   const RunConfig& config = s.config;
@@ -62,7 +49,7 @@ void check_run(RunState& s) {
     if (e.phase == history::FaultPhase::kStart) starts.emplace_back(e.fault, e.params);
   const std::int64_t ops = s.stats.ok.load() + s.stats.fail.load() + s.stats.info.load();
   results["summary"] = {{"faults", nemesis::describe_windows(starts)},
-                        {"checked", "checked " + with_thousands(ops) + " ops: " + j.findings()}};
+                        {"checked", "checked " + reports::thousands(ops) + " ops: " + j.findings()}};
   s.rec.anomalies = j.counts;
   s.rec.anomaly_count = j.anomaly_count;
   s.rec.expected = j.expected;

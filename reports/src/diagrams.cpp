@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "text_format.h"
+#include "faultline/reports/text_format.h"
 
 namespace faultline::reports {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "text_format.h"
+#include "faultline/reports/text_format.h"
 
 namespace faultline::reports {
 namespace {

@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include "faultline/history/pairing.h"
-#include "text_format.h"
+#include "faultline/reports/text_format.h"
 
 namespace faultline::reports {
 namespace {

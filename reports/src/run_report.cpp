@@ -10,7 +10,7 @@
 #include "faultline/history/pairing.h"
 #include "faultline/reports/graphviz.h"
 #include "report_assets.h"
-#include "text_format.h"
+#include "faultline/reports/text_format.h"
 
 namespace faultline::reports {
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "report_assets.h"
-#include "text_format.h"
+#include "faultline/reports/text_format.h"
 
 namespace faultline::reports {
 namespace {

@@ -1,4 +1,4 @@
-#include "text_format.h"
+#include "faultline/reports/text_format.h"
 
 #include <cstdio>
 

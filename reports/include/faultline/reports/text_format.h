@@ -1,4 +1,5 @@
-// Small text helpers shared by the report, index and JUnit writers.
+// Small text helpers shared by the report, index and JUnit writers, and by
+// the harness for what it prints (counts with thousands separators).
 #ifndef FAULTLINE_REPORTS_TEXT_FORMAT_H_
 #define FAULTLINE_REPORTS_TEXT_FORMAT_H_
 
