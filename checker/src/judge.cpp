@@ -34,11 +34,8 @@ std::string kind_phrase(const std::string& kind) {
 // "1 stale read", "12 stale reads": kind_phrase's plural made singular for one.
 std::string counted(std::int64_t n, const std::string& kind) {
   std::string phrase = kind_phrase(kind);
-  if (n == 1 && phrase.size() > 1 && phrase.back() == 's') {
-    // "lost writes" -> "lost write", "counter too low" stays.
-    const std::size_t space = phrase.find(' ');
-    if (space != std::string::npos) phrase.pop_back();
-  }
+  // "lost writes" -> "lost write"; "counter too low" has no plural s.
+  if (n == 1 && !phrase.empty() && phrase.back() == 's') phrase.pop_back();
   return std::to_string(n) + " " + phrase;
 }
 
