@@ -107,7 +107,7 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
            << std::flush;
 
   try {
-    s.config_doc = config.to_json();
+    s.config_doc = rec.config;  // config.json: the options, then what this run adds
     s.config_doc["run_id"] = rec.id;
     s.config_doc["commit"] = rec.commit;
     s.config_doc["faultline_version"] = FAULTLINE_VERSION;
