@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "faultline/testing/file_text.h"
@@ -37,10 +38,18 @@ inline RunResult run_binary(const std::string& program, const std::vector<std::s
   ::close(::mkstemp(err_path));
   RunResult result;
   bp::child child(program, bp::args(args), bp::std_out > out_path, bp::std_err > err_path, bp::std_in < bp::null);
-  if (child.wait_for(timeout)) {
-    result.exit_code = child.exit_code();
-  } else {
+  // Polled rather than child.wait_for(): Boost 1.74's wait_for can sleep the
+  // whole timeout for a child that has already exited (boostorg/process#69),
+  // which made quick refusals look like 60 s hangs under load.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (child.running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (child.running()) {
     child.terminate();
+  } else {
+    child.wait();
+    result.exit_code = child.exit_code();
   }
   result.out = slurp(out_path);
   result.err = slurp(err_path);
