@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "faultline/harness/backend.h"
-#include "faultline/nemesis/freezer.h"
+#include "faultline/nemesis/run_heal.h"
 #include "ip_tool.h"
 #include "manifest.h"
 #include "run_removal.h"
@@ -93,7 +93,7 @@ struct Machine {
     m.processes = tagged_processes();
     // Without iproute2 nobody here can have made namespaces or links (the
     // netns backend needs it); the local backend's runs still get swept.
-    if (!nemesis::find_program("ip")) return m;
+    if (!process::find_program("ip")) return m;
     try {
       m.netns = list_netns();
     } catch (const std::exception& e) {
@@ -194,10 +194,7 @@ void remove_run(const std::string& run_id, const std::optional<ManifestData>& ma
   if (manifest && !manifest->ssh.is_null()) remove_ssh_run(run_id, manifest->ssh, report);
 
   // Paused processes thawed first: a frozen process does not die of SIGKILL.
-  if (auto freezer = nemesis::find_freezer_hierarchy()) {
-    for (auto& line : nemesis::remove_freezer_groups(*freezer, netns_prefix(run_id), &report.errors))
-      report.removed.push_back(line);
-  }
+  for (auto& line : nemesis::heal_local_run(netns_prefix(run_id), &report.errors)) report.removed.push_back(line);
   // Processes first: a namespace with a process in it outlives `ip netns del`.
   kill_processes(run_id, manifest, {namespaces.begin(), namespaces.end()}, machine, report);
   // Host-side veths (their peers inside the namespaces go with them), then

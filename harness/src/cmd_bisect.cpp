@@ -25,7 +25,7 @@
 #include <string>
 
 #include "commands.h"
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/harness/cli.h"
 #include "faultline/reports/report_model.h"
 
@@ -64,7 +64,7 @@ std::string trim(std::string s) {
   return s;
 }
 
-using nemesis::shell_quote;
+using process::shell_quote;
 
 // The step `git bisect run` calls at each candidate: build, replay K times.
 std::string step_script(const fs::path& tree, const fs::path& work, const std::string& replay_args, int repeat) {

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/harness/doctor.h"
 
 #include <sys/utsname.h>
@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "faultline/nemesis/forked.h"
+#include "faultline/process/forked.h"
 #include "faultline/reports/graphviz.h"
 
 namespace faultline::harness {
@@ -43,11 +43,11 @@ int DoctorReport::ok_count() const {
 int DoctorReport::missing_count() const { return static_cast<int>(capabilities.size()) - ok_count(); }
 
 Capability probe_graphviz(std::chrono::milliseconds timeout) {
-  auto outcome = nemesis::run_forked(
+  auto outcome = process::run_forked(
       [] {
         std::string svg = reports::render_dot_to_svg("digraph doctor { controller -> store; }");
-        if (svg.find("<svg") == std::string::npos) return nemesis::ChildOutcome{false, "libgvc returned no SVG", false};
-        return nemesis::ChildOutcome{true,
+        if (svg.find("<svg") == std::string::npos) return process::ChildOutcome{false, "libgvc returned no SVG", false};
+        return process::ChildOutcome{true,
                                      "rendered a 2-node graph to SVG in process with libgvc " +
                                          reports::graphviz_version() + " (" + std::to_string(svg.size()) + " bytes)",
                                      false};
@@ -68,9 +68,9 @@ Capability probe_ssh_client(std::chrono::milliseconds timeout) {
   Capability c;
   c.name = "ssh-client";
   c.title = "OpenSSH client (ssh backend)";
-  auto r = nemesis::run_command({"ssh", "-V"}, {.timeout = timeout});
+  auto r = process::run_command({"ssh", "-V"}, {.timeout = timeout});
   c.ok = r.succeeded();
-  c.reason = c.ok ? "ssh -V: " + nemesis::first_line(r.output) : "ssh -V: " + r.describe();
+  c.reason = c.ok ? "ssh -V: " + process::first_line(r.output) : "ssh -V: " + r.describe();
   if (!c.ok) {
     c.disables = {"--backend ssh (nodes on other hosts)"};
     c.fallback = "--backend netns or local on this machine";

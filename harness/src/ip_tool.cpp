@@ -17,10 +17,10 @@ namespace faultline::harness {
 
 using Json = nlohmann::json;
 
-nemesis::CommandResult run_ip(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+process::CommandResult run_ip(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{"ip"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return nemesis::run_command(argv, {.timeout = timeout, .max_output = 4 << 20});
+  return process::run_command(argv, {.timeout = timeout, .max_output = 4 << 20});
 }
 
 void must_ip(const std::string& what, const std::vector<std::string>& args) {
@@ -50,7 +50,7 @@ Json ip_json(const std::vector<std::string>& args) {
       continue;
     }
     if (!r.succeeded()) throw BackendError("`" + cmd + "` failed: " + r.describe());
-    if (nemesis::first_line(r.output).empty()) return Json::array();  // `ip -j netns list` prints nothing when empty
+    if (process::first_line(r.output).empty()) return Json::array();  // `ip -j netns list` prints nothing when empty
     try {
       return Json::parse(r.output);
     } catch (const Json::exception& e) {
@@ -70,7 +70,7 @@ bool parse_ipv4(const std::string& text, std::uint32_t& out) {
 
 }  // namespace
 
-nemesis::CommandResult run_ip_batch(const std::vector<std::string>& lines, const std::filesystem::path& scratch_dir,
+process::CommandResult run_ip_batch(const std::vector<std::string>& lines, const std::filesystem::path& scratch_dir,
                                     const std::string& netns, bool force) {
   std::error_code ec;
   std::filesystem::create_directories(scratch_dir, ec);

@@ -1,5 +1,5 @@
 // Thin wrappers around iproute2's `ip` for the netns backend and cleanup:
-// every call has a timeout and its output captured (nemesis::run_command), and
+// every call has a timeout and its output captured (process::run_command), and
 // the listings use `ip -j` so we parse JSON, not columns.
 //
 // All of these act on the controller's (root) network namespace, or on a
@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 
 namespace faultline::harness {
 
-nemesis::CommandResult run_ip(const std::vector<std::string>& args,
+process::CommandResult run_ip(const std::vector<std::string>& args,
                               std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 // Throws BackendError("<what>: ip <args>: <output>") unless `ip` succeeded.
 void must_ip(const std::string& what, const std::vector<std::string>& args);
@@ -31,7 +31,7 @@ void must_ip(const std::string& what, const std::vector<std::string>& args);
 // temp file in `scratch_dir`, removed after): one process instead of one per
 // command, which is most of the cost of create() and teardown() on a loaded
 // machine. Without `force` it stops at the first failing line.
-nemesis::CommandResult run_ip_batch(const std::vector<std::string>& lines, const std::filesystem::path& scratch_dir,
+process::CommandResult run_ip_batch(const std::vector<std::string>& lines, const std::filesystem::path& scratch_dir,
                                     const std::string& netns = "", bool force = false);
 // Throws BackendError("<what>: `<failing line>` failed: <output>") unless the batch succeeded.
 void must_ip_batch(const std::string& what, const std::vector<std::string>& lines,

@@ -85,7 +85,7 @@ void warn_if_bridge_traffic_is_filtered(const std::string& run_id, const std::st
   std::ifstream in("/proc/sys/net/bridge/bridge-nf-call-iptables");
   std::string value;
   if (!(in >> value) || value != "1") return;
-  auto r = nemesis::run_command({"iptables", "-S", "FORWARD"}, {.timeout = std::chrono::milliseconds(3000)});
+  auto r = process::run_command({"iptables", "-S", "FORWARD"}, {.timeout = std::chrono::milliseconds(3000)});
   if (!r.succeeded() || r.output.find("-P FORWARD DROP") == std::string::npos) return;
   spdlog::warn(
       "netns backend {}: br_netfilter sends bridged traffic through iptables FORWARD, whose policy is DROP here: "
@@ -296,7 +296,7 @@ std::unique_ptr<Backend> make_netns_backend(const BackendOptions& options) {
     throw BackendError("the netns backend needs root (it creates network namespaces, veths and a bridge); "
                        "run as root or use --backend local");
   }
-  if (!nemesis::find_program("ip")) throw BackendError("the netns backend needs iproute2's `ip`, not found in PATH");
+  if (!process::find_program("ip")) throw BackendError("the netns backend needs iproute2's `ip`, not found in PATH");
   if (options.port <= 0 || options.port > 65535) {
     throw std::invalid_argument("netns backend: bad port " + std::to_string(options.port));
   }

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 
 namespace faultline::harness {
 
@@ -88,7 +88,7 @@ void NodeProcesses::start(const NodeSpec& spec, const std::vector<std::string>& 
   if (spec.argv.empty()) throw BackendError("start " + spec.name + ": empty argv");
   // The node's program must exist here, launcher or not: a missing one would
   // otherwise show only as a launcher that exits at once.
-  if (!nemesis::find_program(spec.argv[0])) {
+  if (!process::find_program(spec.argv[0])) {
     throw BackendError("start " + spec.name + ": program '" + spec.argv[0] + "' not found or not executable");
   }
   std::shared_ptr<Proc> p;
@@ -117,7 +117,7 @@ void NodeProcesses::start(const NodeSpec& spec, const std::vector<std::string>& 
   }
   std::vector<std::string> argv = launcher;
   argv.insert(argv.end(), spec.argv.begin(), spec.argv.end());
-  const auto exe = nemesis::find_program(argv[0]);
+  const auto exe = process::find_program(argv[0]);
   if (!exe) throw BackendError("start " + spec.name + ": program '" + argv[0] + "' not found or not executable");
   std::vector<std::string> args(argv.begin() + 1, argv.end());
 

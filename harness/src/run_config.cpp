@@ -12,13 +12,13 @@
 #include "faultline/harness/runner.h"
 #include "faultline/nemesis/capabilities.h"
 #include "faultline/nemesis/clock_file.h"
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/nemesis/fault.h"
 #include "faultline/node/config.h"
 #include "faultline/workloads/workload.h"
 #include "node_launch.h"
 #include "ssh_checks.h"
-#include "join.h"
+#include "faultline/process/text.h"
 #include "run_options.h"
 
 namespace faultline::harness {
@@ -53,7 +53,7 @@ std::string validate_nemesis(RunConfig& c) {
   for (const auto& t : c.nemesis_targets) {
     const auto& known = nemesis::known_target_specs();
     if (std::find(known.begin(), known.end(), t) == known.end()) {
-      return "--nemesis-targets '" + t + "' is not one of: " + join(known, ", ");
+      return "--nemesis-targets '" + t + "' is not one of: " + process::join(known, ", ");
     }
   }
   for (const auto& f : faults) {
@@ -80,7 +80,7 @@ std::string validate_nemesis(RunConfig& c) {
     }
     c.node_binary = twin;
   }
-  if (has("partition") && c.backend != "ssh" && !nemesis::find_program("nft") && !nemesis::find_program("iptables")) {
+  if (has("partition") && c.backend != "ssh" && !process::find_program("nft") && !process::find_program("iptables")) {
     return "--nemesis partition needs nft or iptables (Debian packages nftables, iptables)";
   }
   if (has("clock") && c.backend == "ssh") {
@@ -116,11 +116,11 @@ std::string validate_nemesis(RunConfig& c) {
     for (const auto& k : c.packet_faults) {
       const auto& all = nemesis::packet_kinds("netem");
       if (std::find(all.begin(), all.end(), k) == all.end()) {
-        return "--packet-faults '" + k + "' is not one of: " + join(all, ", ");
+        return "--packet-faults '" + k + "' is not one of: " + process::join(all, ", ");
       }
       if (std::find(can.begin(), can.end(), k) == can.end()) {
         return "--packet-faults " + k + " is not possible here: this kernel has no sch_netem, and the NFQUEUE "
-               "shaper can do only " + join(can, ", ") + " (see `faultline doctor`)";
+               "shaper can do only " + process::join(can, ", ") + " (see `faultline doctor`)";
       }
     }
   }
@@ -155,17 +155,17 @@ std::string validate(RunConfig& c) {
   if (c.backend.empty()) c.backend = ::geteuid() == 0 ? "netns" : "local";
   const auto& backends = known_backends();
   if (std::find(backends.begin(), backends.end(), c.backend) == backends.end()) {
-    return "--backend '" + c.backend + "' is not one of: " + join(backends, ", ");
+    return "--backend '" + c.backend + "' is not one of: " + process::join(backends, ", ");
   }
   if (c.backend == "netns" && ::geteuid() != 0) return "--backend netns needs root; use --backend local without root";
   const auto& wls = workloads::known_workloads();
   if (std::find(wls.begin(), wls.end(), c.workload) == wls.end()) {
-    return "--workload '" + c.workload + "' is not one of: " + join(wls, ", ");
+    return "--workload '" + c.workload + "' is not one of: " + process::join(wls, ", ");
   }
   if (c.nemesis.empty()) c.nemesis = {"none"};
   const auto& presets = node::preset_names();
   if (std::find(presets.begin(), presets.end(), c.store_preset) == presets.end()) {
-    return "--store-preset '" + c.store_preset + "' is not one of: " + join(presets, ", ");
+    return "--store-preset '" + c.store_preset + "' is not one of: " + process::join(presets, ", ");
   }
   try {
     validate_store_config(c.store_preset, parse_store_opts(c.store_opts), c.nodes);

@@ -5,8 +5,8 @@
 #include <type_traits>
 
 #include "faultline/checker/judge.h"
-#include "faultline/nemesis/command.h"
-#include "join.h"
+#include "faultline/process/command.h"
+#include "faultline/process/text.h"
 
 namespace faultline::harness {
 
@@ -207,13 +207,13 @@ std::string replay_command(const RunConfig& config) {
           if constexpr (std::is_same_v<T, std::vector<std::string>>) {
             if (value.empty()) return;
             if (o.repeat) {
-              for (const auto& item : value) out += " " + o.flag + " " + nemesis::shell_quote(item);
+              for (const auto& item : value) out += " " + o.flag + " " + process::shell_quote(item);
             } else {
-              out += " " + o.flag + " " + nemesis::shell_quote(join(value, ","));
+              out += " " + o.flag + " " + process::shell_quote(process::join(value, ","));
             }
           } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, fs::path>) {
             const std::string text = fs::path(value).string();
-            if (!text.empty()) out += " " + o.flag + " " + nemesis::shell_quote(text);
+            if (!text.empty()) out += " " + o.flag + " " + process::shell_quote(text);
           } else if constexpr (std::is_same_v<T, bool>) {
             if (value) out += " " + o.flag;
           } else {

@@ -11,7 +11,7 @@
 
 #include "build_info.h"
 #include "faultline/checker/judge.h"
-#include "join.h"
+#include "faultline/process/text.h"
 #include "run_reports.h"
 #include "run_state.h"
 
@@ -80,10 +80,10 @@ RunOutcome run_test(const RunConfig& config, std::ostream& progress) {
   RunRecord& rec = s.rec;
   rec.id = random_token(6);
   outcome.run_id = rec.id;
-  rec.test_name = config.workload + "-" + config.store_preset + "-" + join(config.nemesis, "+");
+  rec.test_name = config.workload + "-" + config.store_preset + "-" + process::join(config.nemesis, "+");
   rec.workload = config.workload;
   rec.preset = config.store_preset;
-  rec.nemesis = join(config.nemesis, ",");
+  rec.nemesis = process::join(config.nemesis, ",");
   rec.backend = config.backend;
   rec.commit = build_commit();
   rec.nodes = config.nodes;

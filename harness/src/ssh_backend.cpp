@@ -155,10 +155,10 @@ class SshBackend final : public Backend {
         sh_start_daemon(run_id_, node_dir, node_data_dir(spec.name, spec.data_dir).string(), env, argv));
     pid_t pid = -1;
     try {
-      pid = static_cast<pid_t>(std::stol(nemesis::first_line(out)));
+      pid = static_cast<pid_t>(std::stol(process::first_line(out)));
     } catch (const std::exception&) {
       throw BackendError("ssh " + n.session->where() + ": starting node " + spec.name + ": no pid in '" +
-                         nemesis::first_line(out) + "'");
+                         process::first_line(out) + "'");
     }
     std::lock_guard lock(n.mu);
     n.pid = pid;
@@ -348,7 +348,7 @@ class SshBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_ssh_backend(const BackendOptions& options) {
-  if (!nemesis::find_program("ssh")) {
+  if (!process::find_program("ssh")) {
     throw BackendError("the ssh backend needs the OpenSSH client `ssh` (Debian package openssh-client), not in PATH");
   }
   if (options.ssh.hosts.empty()) throw std::invalid_argument("ssh backend: no hosts (--nodes-file or --node)");

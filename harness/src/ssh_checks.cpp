@@ -7,7 +7,7 @@
 #include <fstream>
 #include <thread>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "ssh_session.h"
 
 namespace faultline::harness {
@@ -58,7 +58,7 @@ std::string validate_ssh_hosts(RunConfig& c) {
       return "--ssh-private-key " + c.ssh_private_key.string() + ": not a private key (no PRIVATE KEY header)";
     }
   }
-  if (!nemesis::find_program("ssh")) return "--backend ssh needs the OpenSSH client `ssh` (Debian package openssh-client)";
+  if (!process::find_program("ssh")) return "--backend ssh needs the OpenSSH client `ssh` (Debian package openssh-client)";
   return "";
 }
 
@@ -91,7 +91,7 @@ std::string probe_ssh_hosts(const RunConfig& c) {
         errors[i] = who + ": " + (r.timed_out ? "no answer within 15 s" : r.describe());
         return;
       }
-      const std::string boot_id = nemesis::first_line(r.output);
+      const std::string boot_id = process::first_line(r.output);
       if (partition && r.output.find("firewall=yes") == std::string::npos) {
         errors[i] = who + ": --nemesis partition needs nft or iptables on the host (Debian packages nftables, iptables)";
       } else if (clock && !ours.empty() && boot_id == ours) {

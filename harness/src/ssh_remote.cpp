@@ -3,7 +3,7 @@
 #include <mutex>
 #include <thread>
 
-#include "faultline/nemesis/firewall.h"
+#include "faultline/nemesis/run_heal.h"
 #include "ssh_session.h"
 
 namespace faultline::harness {
@@ -90,25 +90,14 @@ void remove_ssh_run(const std::string& run_id, const nlohmann::json& ssh, Cleanu
     report.errors.push_back("run " + run_id + ": manifest names remote dir '" + dir + "', not one of ours; left alone");
     return;
   }
-  const std::string agent = dir + "/bin/faultline-agent";
-  const std::string t = nemesis::kFirewallTable;
-  // Every process with the run's id in its environment (nodes, agents),
-  // SIGCONT first so a paused one dies; then our firewall table or chain,
-  // the netem qdiscs (root qdiscs the agent set on any device), the dir.
+  // The nemesis heals what its faults may have left (paused processes
+  // resumed, firewall table or chain, netem qdiscs); then every process
+  // with the run's id in its environment (nodes, agents) dies, and the dir goes.
   const std::string script =
-      // One grep over every environment (NUL-separated entries, -z -x: the
-      // whole entry), not a process per pid: hosts may be busy.
+      nemesis::host_heal_script(run_id, dir + "/bin/faultline-agent") + "; " +
       "for p in $(grep -lzx " + shell_quote("FAULTLINE_RUN_ID=" + run_id) +
       " /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do [ \"$p\" = $$ ] && continue; "
-      "kill -CONT $p 2>/dev/null; kill -KILL $p 2>/dev/null && echo killed pid $p; done; "
-"if command -v nft >/dev/null 2>&1; then nft delete table inet " + t + " 2>/dev/null && echo removed nft table; fi; "
-      "if command -v iptables >/dev/null 2>&1; then iptables -w -D INPUT -j " + t + " 2>/dev/null; iptables -w -F " + t +
-      " 2>/dev/null; iptables -w -X " + t + " 2>/dev/null && echo removed iptables chain; fi; "
-      // Only devices whose qdiscs include a netem (ours): a root qdisc the
-      // host's owner set up is not ours to delete.
-      "if [ -x " + shell_quote(agent) + " ]; then for d in $(ls /sys/class/net); do [ \"$d\" = lo ] && continue; " +
-      shell_quote(agent) + " qdiscs --dev $d 2>/dev/null | grep -q netem && " + shell_quote(agent) +
-      " netem-clear --dev $d >/dev/null 2>&1 && echo cleared netem on $d; done; fi; "
+      "kill -KILL $p 2>/dev/null && echo killed pid $p; done; "
       "rm -rf -- " + shell_quote(dir) + " && echo removed dir; [ ! -e " + shell_quote(dir) + " ]";
   std::mutex mu;
   std::vector<std::thread> threads;

@@ -10,7 +10,7 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 std::string file_sha256(const fs::path& path) {
-  auto r = nemesis::run_command({"sha256sum", "--", path.string()}, {.timeout = milliseconds(30000)});
+  auto r = process::run_command({"sha256sum", "--", path.string()}, {.timeout = milliseconds(30000)});
   if (!r.succeeded()) throw BackendError("cannot checksum " + path.string() + ": " + r.describe());
   return r.output.substr(0, r.output.find(' '));
 }
@@ -81,8 +81,8 @@ std::string SshSession::open(milliseconds timeout) {
   if (!r.succeeded()) {
     std::string why = r.timed_out ? "no answer within " + std::to_string(timeout.count()) + " ms" : "";
     if (why.empty()) {
-      auto e = nemesis::run_command({"cat", err.string()});
-      why = nemesis::first_line(e.output);
+      auto e = process::run_command({"cat", err.string()});
+      why = process::first_line(e.output);
       if (why.empty()) why = r.describe();
     }
     return "ssh " + where() + ": " + why;
@@ -99,11 +99,11 @@ void SshSession::close() {
   std::vector<std::string> argv = base_argv();
   argv.insert(argv.end(), {"-O", "exit", "--"});
   argv.push_back(host_);
-  nemesis::run_command(argv, {.timeout = milliseconds(5000)});
+  process::run_command(argv, {.timeout = milliseconds(5000)});
 }
 
-nemesis::CommandResult SshSession::run(const std::string& remote_command, milliseconds timeout) const {
-  return nemesis::run_command(command(remote_command), {.timeout = timeout, .env = {}, .max_output = 1 << 20});
+process::CommandResult SshSession::run(const std::string& remote_command, milliseconds timeout) const {
+  return process::run_command(command(remote_command), {.timeout = timeout, .env = {}, .max_output = 1 << 20});
 }
 
 std::string SshSession::must_run(const std::string& what, const std::string& remote_command,
@@ -113,8 +113,8 @@ std::string SshSession::must_run(const std::string& what, const std::string& rem
   return r.output;
 }
 
-nemesis::CommandResult SshSession::run_local_shell(const std::string& line, milliseconds timeout) const {
-  return nemesis::run_command({"/bin/sh", "-c", line}, {.timeout = timeout});
+process::CommandResult SshSession::run_local_shell(const std::string& line, milliseconds timeout) const {
+  return process::run_command({"/bin/sh", "-c", line}, {.timeout = timeout});
 }
 
 bool SshSession::upload(const fs::path& local, const std::string& remote, bool executable, milliseconds timeout) const {
@@ -123,7 +123,7 @@ bool SshSession::upload(const fs::path& local, const std::string& remote, bool e
   // Already there with the same bytes (a second run, or hosts sharing a
   // file system): nothing to copy.
   auto have = run("sha256sum -- " + q + " 2>/dev/null | cut -d' ' -f1", milliseconds(15000));
-  if (have.succeeded() && nemesis::first_line(have.output) == sum) return false;
+  if (have.succeeded() && process::first_line(have.output) == sum) return false;
   // A name of this upload's own, renamed over the target: hosts sharing a
   // file system may upload the same file at the same time.
   const std::string tmp = shell_quote(remote + ".part-" + std::to_string(::getpid()) + "-" + host_);

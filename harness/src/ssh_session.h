@@ -18,12 +18,12 @@
 #include <vector>
 
 #include "faultline/harness/backend.h"
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 
 namespace faultline::harness {
 
-using nemesis::shell_join;
-using nemesis::shell_quote;
+using process::shell_join;
+using process::shell_quote;
 
 class SshSession {
  public:
@@ -48,7 +48,7 @@ class SshSession {
   // The ssh argv that runs `argv` on the host, each word quoted.
   std::vector<std::string> wrap(const std::vector<std::string>& argv) const;
 
-  nemesis::CommandResult run(const std::string& remote_command,
+  process::CommandResult run(const std::string& remote_command,
                              std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) const;
   // Runs `remote_command` and throws BackendError naming the host and `what`
   // when it fails.
@@ -67,7 +67,7 @@ class SshSession {
  private:
   std::vector<std::string> base_argv() const;
   // A local `sh -c` line with ssh in it (for redirections from or to files).
-  nemesis::CommandResult run_local_shell(const std::string& line, std::chrono::milliseconds timeout) const;
+  process::CommandResult run_local_shell(const std::string& line, std::chrono::milliseconds timeout) const;
 
   SshOptions options_;
   std::string host_;

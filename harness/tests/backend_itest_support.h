@@ -16,7 +16,8 @@
 #include <vector>
 
 #include "faultline/harness/backend.h"
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
+#include "faultline/process/text.h"
 #include "faultline/workloads/kv_client.h"
 #include "faultline/testing/paths.h"
 
@@ -84,11 +85,7 @@ inline std::vector<std::string> wait_all_ping(const std::vector<NodeAddress>& no
   return down;
 }
 
-inline std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
+using process::join;
 
 inline std::string exe_of(pid_t pid) {
   std::error_code ec;
@@ -104,7 +101,7 @@ inline bool pid_exists(pid_t pid) {
 }
 
 inline std::string command_output(const std::vector<std::string>& argv) {
-  return nemesis::run_command(argv, {.timeout = 10s, .max_output = 1 << 20}).output;
+  return process::run_command(argv, {.timeout = 10s, .max_output = 1 << 20}).output;
 }
 
 // Every leftover on this machine carrying `run_id` in its name.

@@ -169,14 +169,14 @@ TEST_F(NetnsBackendTest, SubnetInUseIsSkipped) {
   // Occupy that /24 with a link of our own (a bridge: the dummy module may be missing), then the same run id must pick another.
   const std::string taken = first_host.substr(0, first_host.rfind('.')) + ".200/24";
   const std::string dummy = "flxd" + run_id_.substr(1);
-  ASSERT_TRUE(nemesis::run_command({"ip", "link", "add", dummy, "type", "bridge"}).succeeded());
-  ASSERT_TRUE(nemesis::run_command({"ip", "addr", "add", taken, "dev", dummy}).succeeded());
+  ASSERT_TRUE(process::run_command({"ip", "link", "add", dummy, "type", "bridge"}).succeeded());
+  ASSERT_TRUE(process::run_command({"ip", "addr", "add", taken, "dev", dummy}).succeeded());
   std::string second_host;
   {
     auto backend = make();
     second_host = backend->create({"n1"})[0].host;
   }
-  nemesis::run_command({"ip", "link", "del", dummy});
+  process::run_command({"ip", "link", "del", dummy});
   EXPECT_NE(second_host.substr(0, second_host.rfind('.')), first_host.substr(0, first_host.rfind('.')));
 }
 
@@ -229,15 +229,15 @@ TEST_F(NetnsBackendTest, ListingsSurviveLinksChangingDuringTheDump) {
   const fs::path unbatch = dir_.path() / "unlinks.batch";
   std::ofstream(batch) << add;
   std::ofstream(unbatch) << del;
-  ASSERT_TRUE(nemesis::run_command({"ip", "-batch", batch.string()}, {.timeout = 20s}).succeeded());
+  ASSERT_TRUE(process::run_command({"ip", "-batch", batch.string()}, {.timeout = 20s}).succeeded());
   std::atomic<bool> stop{false};
   std::atomic<int> churns{0};
   std::thread churn([&] {
     const std::string name = prefix + "c";
     while (!stop) {
-      nemesis::run_command({"ip", "link", "add", name, "type", "bridge"});
-      nemesis::run_command({"ip", "addr", "add", "10.252.250.1/24", "dev", name});
-      nemesis::run_command({"ip", "link", "del", name});
+      process::run_command({"ip", "link", "add", name, "type", "bridge"});
+      process::run_command({"ip", "addr", "add", "10.252.250.1/24", "dev", name});
+      process::run_command({"ip", "link", "del", name});
       ++churns;
     }
   });
@@ -254,7 +254,7 @@ TEST_F(NetnsBackendTest, ListingsSurviveLinksChangingDuringTheDump) {
   }
   stop = true;
   churn.join();
-  nemesis::run_command({"ip", "-force", "-batch", unbatch.string()}, {.timeout = 20s});
+  process::run_command({"ip", "-force", "-batch", unbatch.string()}, {.timeout = 20s});
   EXPECT_EQ(error, "");
   EXPECT_EQ(listed, 80);
   EXPECT_GT(churns.load(), 0);

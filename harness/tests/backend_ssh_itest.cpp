@@ -18,7 +18,7 @@
 
 #include "backend_itest_support.h"
 #include "faultline/harness/backend.h"
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/run_binary.h"
 #include "faultline/testing/test_dir.h"
@@ -38,13 +38,13 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 std::string sh(const std::string& line) {
-  auto r = faultline::nemesis::run_command({"/bin/sh", "-c", line}, {.timeout = 20000ms});
+  auto r = faultline::process::run_command({"/bin/sh", "-c", line}, {.timeout = 20000ms});
   EXPECT_TRUE(r.succeeded()) << line << ": " << r.describe();
   return r.output;
 }
 
 bool tcp_open(const std::string& ip, int port) {
-  return faultline::nemesis::run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + ip + "/" + std::to_string(port)},
+  return faultline::process::run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + ip + "/" + std::to_string(port)},
                                          {.timeout = 1000ms})
       .succeeded();
 }
@@ -56,7 +56,7 @@ class SshHosts {
     // sshd's privilege separation needs its empty directory and user.
     fs::create_directories("/run/sshd");
     ::chmod("/run/sshd", 0755);
-    if (!faultline::nemesis::run_command({"id", "sshd"}).succeeded()) {
+    if (!faultline::process::run_command({"id", "sshd"}).succeeded()) {
       sh("useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd");
     }
     ::chmod(dir_.path().c_str(), 0755);
@@ -126,7 +126,7 @@ class SshHosts {
 
 // Every process whose environment carries FAULTLINE_RUN_ID=<run>.
 std::vector<std::string> tagged(const std::string& run_id) {
-  auto r = faultline::nemesis::run_command(
+  auto r = faultline::process::run_command(
       {"/bin/sh", "-c", "grep -lzx FAULTLINE_RUN_ID=" + run_id + " /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3"});
   std::vector<std::string> out;
   std::istringstream lines(r.output);
@@ -178,7 +178,7 @@ TEST_F(SshBackend, RegisterRunWithPartitionsDeploysRunsAndLeavesNothing) {
       bool all = true;
       for (std::size_t i = 0; i < 3; ++i) {
         const std::string pid_file = "/tmp/faultline-" + run_id + "/n" + std::to_string(i + 1) + "/node.pid";
-        const std::string pid = faultline::nemesis::first_line(slurp(pid_file));
+        const std::string pid = faultline::process::first_line(slurp(pid_file));
         if (pid.empty()) {
           all = false;
           continue;

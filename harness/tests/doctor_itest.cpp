@@ -13,15 +13,15 @@
 #include <thread>
 
 #include "faultline/testing/require_root.h"
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/testing/paths.h"
 
 namespace faultline {
 namespace {
 
 using namespace std::chrono_literals;
-using nemesis::CommandResult;
-using nemesis::run_command;
+using process::CommandResult;
+using process::run_command;
 
 const std::string kFaultline = (faultline::testing::binary_dir() / "harness" / "faultline").string();
 
@@ -225,7 +225,7 @@ TEST(DoctorBinary, LeavesNothingBehind) {
 TEST(DoctorBinary, UnprivilegedRunSaysNeedsRoot) {
   std::vector<std::string> prefix;
   if (::geteuid() == 0) {
-    if (!nemesis::find_program("setpriv")) GTEST_SKIP() << "setpriv (util-linux) not found to drop root";
+    if (!process::find_program("setpriv")) GTEST_SKIP() << "setpriv (util-linux) not found to drop root";
     prefix = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--"};
   }
   Doctor d = run_doctor(prefix);

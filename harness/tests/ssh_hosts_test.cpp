@@ -8,7 +8,7 @@
 
 #include "../src/ssh_session.h"
 #include "faultline/harness/backend.h"
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/testing/test_dir.h"
 
 namespace {
@@ -78,7 +78,7 @@ TEST(ShellQuote, EveryWordSurvivesARealShell) {
   // printf prints each word between markers; the shell must hand them over unchanged.
   std::vector<std::string> argv = {"printf", "<%s>"};
   argv.insert(argv.end(), words.begin(), words.end());
-  auto r = faultline::nemesis::run_command({"/bin/sh", "-c", shell_join(argv)});
+  auto r = faultline::process::run_command({"/bin/sh", "-c", shell_join(argv)});
   ASSERT_TRUE(r.succeeded()) << r.describe();
   std::string want;
   for (const auto& w : words) want += "<" + w + ">";

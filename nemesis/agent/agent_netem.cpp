@@ -23,6 +23,7 @@
 #include "faultline/nemesis/netem_fault.h"
 
 namespace faultline::nemesis::agent {
+using process::Status;
 namespace {
 
 constexpr int kExitApplied = kAgentExitOk;

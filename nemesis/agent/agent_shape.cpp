@@ -15,6 +15,7 @@
 #include "faultline/nemesis/shaper.h"
 
 namespace faultline::nemesis::agent {
+using process::Status;
 namespace {
 
 volatile sig_atomic_t g_stop = 0;

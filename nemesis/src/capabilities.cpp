@@ -5,10 +5,14 @@
 #include <algorithm>
 #include <functional>
 
-#include "faultline/nemesis/forked.h"
+#include "faultline/process/forked.h"
 #include "probe_support.h"
 
 namespace faultline::nemesis {
+using process::ChildOutcome;
+using process::ForkedTask;
+using process::run_forked;
+using process::wait_all;
 namespace {
 
 struct NetProbe {

@@ -11,6 +11,7 @@
 #include <cstring>
 
 namespace faultline::nemesis {
+using process::Status;
 namespace fs = std::filesystem;
 
 std::optional<fs::path> faketime_library() {

@@ -18,6 +18,8 @@
 #include "faults.h"
 
 namespace faultline::nemesis {
+using process::CommandResult;
+using process::Status;
 namespace {
 
 // Log-uniform magnitude between 10 ms and 2^18 ms (~4.4 min), random sign:

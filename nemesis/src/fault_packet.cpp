@@ -6,38 +6,77 @@
 //   nfqueue  - `faultline-agent shape`, a userspace shaper holding verdicts on
 //              queued packets, for kernels without sch_netem (this project's
 //              CI machines). It runs for the window and is stopped to heal.
+#include <cmath>
+#include <functional>
 #include <map>
 #include <mutex>
 
-#include "faultline/nemesis/background.h"
+#include "faultline/nemesis/netem_fault.h"
+#include "faultline/nemesis/shape_agent.h"
+#include "faultline/process/background.h"
 #include "faults.h"
 
 namespace faultline::nemesis {
+using process::BackgroundCommand;
+using process::CommandResult;
+using process::Status;
 namespace {
 
 constexpr int kShaperQueue = 7;  // queues are per namespace; any fixed number will do
 
-// Jepsen's defaults: delay 50 ms ± 10 ms; loss, duplicate, reorder, corrupt
-// 20 % with 75 % correlation; rate 1 Mbit. The netem agent takes percentages
-// as numbers, the shaper as "N%".
-std::vector<std::string> kind_flags(const std::string& kind, const std::string& mechanism, nlohmann::json& params) {
-  const std::string pct = mechanism == "netem" ? "" : "%";
-  if (kind == "delay") {
-    params.update({{"delay_ms", 50}, {"jitter_ms", 10}});
-    return {"--delay-ms", "50", "--jitter-ms", "10"};
-  }
+// One kind of packet fault with Jepsen's defaults (delay 50 ms ± 10 ms;
+// loss, duplicate, reorder, corrupt 20 % with 75 % correlation; rate
+// 1 Mbit), in netem's terms. The shaper takes the same fault through
+// to_shape_params; the window records it as `params`.
+NetemFault jepsen_fault(const std::string& kind) {
+  NetemFault f;
+  if (kind == "delay") f.delay = DelayFault::jepsen();
   if (kind == "reorder") {
     // Reordering needs a delay for the other packets to be overtaken.
-    params.update({{"delay_ms", 50}, {"jitter_ms", 10}, {"reorder", 20}, {"reorder_corr", 75}});
-    return {"--delay-ms", "50", "--jitter-ms", "10", "--reorder", "20" + pct, "--reorder-corr", "75" + pct};
+    f.delay = DelayFault::jepsen();
+    f.reorder = ChanceFault::jepsen();
   }
-  if (kind == "rate") {
-    params["rate_kbit"] = 1000;
-    return {"--rate-kbit", "1000"};
+  if (kind == "rate") f.rate_kbit = kJepsenRateKbit;
+  if (kind == "loss") f.loss = ChanceFault::jepsen();
+  if (kind == "duplicate") f.duplicate = ChanceFault::jepsen();
+  if (kind == "corrupt") f.corrupt = ChanceFault::jepsen();
+  return f;
+}
+
+nlohmann::json params_of(const NetemFault& f) {
+  // Whole numbers stay integers in the history ("delay_ms": 50).
+  auto num = [](double v) {
+    return v == std::floor(v) ? nlohmann::json(static_cast<std::int64_t>(v)) : nlohmann::json(v);
+  };
+  nlohmann::json p = nlohmann::json::object();
+  if (f.delay) p.update({{"delay_ms", num(f.delay->ms)}, {"jitter_ms", num(f.delay->jitter_ms)}});
+  auto chance = [&](const std::string& kind, const std::optional<ChanceFault>& c) {
+    if (c) p.update({{kind, num(c->percent)}, {kind + "_corr", num(c->correlation)}});
+  };
+  chance("loss", f.loss);
+  chance("duplicate", f.duplicate);
+  chance("reorder", f.reorder);
+  chance("corrupt", f.corrupt);
+  if (f.rate_kbit) p["rate_kbit"] = *f.rate_kbit;
+  return p;
+}
+
+// netem's percentages as the shaper's fractions.
+ShapeParams to_shape_params(const NetemFault& f) {
+  ShapeParams p;
+  if (f.delay) {
+    p.delay = std::chrono::microseconds(static_cast<std::int64_t>(f.delay->ms * 1000));
+    p.jitter = std::chrono::microseconds(static_cast<std::int64_t>(f.delay->jitter_ms * 1000));
   }
-  // loss, duplicate, corrupt
-  params.update({{kind, 20}, {kind + "_corr", 75}});
-  return {"--" + kind, "20" + pct, "--" + kind + "-corr", "75" + pct};
+  auto chance = [](const std::optional<ChanceFault>& c, double* v, double* corr) {
+    if (c) *v = c->percent / 100, *corr = c->correlation / 100;
+  };
+  chance(f.loss, &p.loss, &p.loss_correlation);
+  chance(f.duplicate, &p.duplicate, &p.duplicate_correlation);
+  chance(f.reorder, &p.reorder, &p.reorder_correlation);
+  chance(f.corrupt, &p.corrupt, &p.corrupt_correlation);
+  if (f.rate_kbit) p.rate_kbit = *f.rate_kbit;
+  return p;
 }
 
 class PacketShapeFault final : public PerNodeFault {
@@ -56,33 +95,43 @@ class PacketShapeFault final : public PerNodeFault {
     FaultWindow w;
     w.nodes = select_targets(node_names(control_), pick(options_.targets, rng), rng);
     const std::string kind = pick(options_.packet_kinds, rng);
-    w.params = {{"mechanism", options_.packet_mechanism}, {"kind", kind}};
-    const std::vector<std::string> flags = kind_flags(kind, options_.packet_mechanism, w.params);
-    apply_all(w.nodes, [&](const std::string& node) { apply(node, flags); });
+    const NetemFault fault = jepsen_fault(kind);
+    w.params = params_of(fault);
+    w.params.update({{"mechanism", options_.packet_mechanism}, {"kind", kind}});
+    // The shapers' own randomness follows the run's seed without drawing
+    // from `rng`, so the schedule's later choices stay what they were.
+    const std::uint64_t shaper_seed = std::mt19937_64(rng)();
+    apply_all(w.nodes, [&](const std::string& node) { apply(node, fault, shaper_seed ^ std::hash<std::string>{}(node)); });
     return w;
   }
 
  private:
   // Every peer's address except the node's own: client traffic from the
   // controller is never shaped.
-  std::string peers_of(const std::string& node) const {
+  std::vector<std::string> peers_of(const std::string& node) const {
     std::vector<std::string> ips;
     for (const auto& n : control_.nodes())
       if (n.name != node) ips.push_back(n.ip);
-    return join(ips, ",");
+    return ips;
   }
 
-  void apply(const std::string& node, const std::vector<std::string>& flags) {
-    const std::string agent = options_.agent.string();
+  std::vector<std::string> agent_command(std::vector<std::string> args) const {
+    args.insert(args.begin(), options_.agent.string());
+    return args;
+  }
+
+  void apply(const std::string& node, NetemFault fault, std::uint64_t seed) {
+    fault.destinations = peers_of(node);
     if (options_.packet_mechanism == "netem") {
-      std::vector<std::string> argv = {agent, "netem", "--dev", control_.device(node), "--dst", peers_of(node)};
-      argv.insert(argv.end(), flags.begin(), flags.end());
-      run_in_node(control_, node, argv);
+      run_in_node(control_, node, agent_command(agent_netem_args(control_.device(node), fault)));
       return;
     }
-    std::vector<std::string> argv = {agent, "shape", "--queue", std::to_string(kShaperQueue), "--dst", peers_of(node)};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    std::vector<std::string> wrapped = control_.in_node(node, argv);
+    ShaperOptions shaper_options;
+    shaper_options.queue = kShaperQueue;
+    shaper_options.destinations = fault.destinations;
+    shaper_options.params = to_shape_params(fault);
+    shaper_options.seed = seed;
+    std::vector<std::string> wrapped = control_.in_node(node, agent_command(shape_agent_args(shaper_options)));
     if (wrapped.empty()) throw FaultError("node " + node + " has no network of its own (backend without network faults)");
     BackgroundCommand shaper;
     Status st = shaper.start(wrapped, control_.env());
@@ -95,7 +144,7 @@ class PacketShapeFault final : public PerNodeFault {
   // Throws FaultError when the node may still be shaped.
   void heal_node(const std::string& node) override {
     if (options_.packet_mechanism == "netem") {
-      run_in_node(control_, node, {options_.agent.string(), "netem-clear", "--dev", control_.device(node)});
+      run_in_node(control_, node, agent_command(agent_netem_clear_args(control_.device(node))));
       return;
     }
     BackgroundCommand shaper;

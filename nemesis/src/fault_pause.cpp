@@ -9,6 +9,7 @@
 #include "faults.h"
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 class PauseFault final : public Fault {

@@ -4,6 +4,9 @@
 #include <thread>
 
 namespace faultline::nemesis {
+using process::CommandOptions;
+using process::CommandResult;
+using process::run_command;
 
 CommandResult run_in_node(NodeControl& control, const std::string& node, const std::vector<std::string>& argv,
                           bool must_succeed) {
@@ -19,12 +22,6 @@ CommandResult run_in_node(NodeControl& control, const std::string& node, const s
     throw FaultError("on " + node + ": `" + cmd + "` failed: " + r.describe());
   }
   return r;
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 std::vector<std::string> node_names(const NodeControl& control) {

@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/command.h"
 #include "faultline/nemesis/fault.h"
+#include "faultline/process/command.h"
+#include "faultline/process/text.h"
 
 namespace faultline::nemesis {
 
@@ -23,13 +24,13 @@ std::unique_ptr<Fault> make_zombie_fault(NodeControl& control, const NemesisOpti
 // Runs `argv` inside `node` (NodeControl::in_node) with the run's environment.
 // With must_succeed, a failure throws FaultError naming the node, the
 // command and its first output line.
-CommandResult run_in_node(NodeControl& control, const std::string& node, const std::vector<std::string>& argv,
+process::CommandResult run_in_node(NodeControl& control, const std::string& node, const std::vector<std::string>& argv,
                           bool must_succeed = true);
 
 std::vector<std::string> node_names(const NodeControl& control);
 
 // "a, b, c" (or with another separator), for messages and parameters.
-std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+using process::join;
 
 // Runs `fn` for every node at once (one thread each): per-node commands are
 // independent, and on a loaded machine one after another would stretch a

@@ -4,9 +4,10 @@
 
 #include <stdexcept>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 
 namespace faultline::nemesis {
+using process::find_program;
 
 FirewallTool detect_firewall_tool() { return find_program("nft") ? FirewallTool::nft : FirewallTool::iptables; }
 

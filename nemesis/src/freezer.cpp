@@ -13,17 +13,17 @@
 #include <thread>
 #include <vector>
 
+#include "faultline/process/text.h"
+
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// A cgroup file that cannot be opened reads as empty: release then finds no
+// task to move, and a state wait runs to its deadline and says what it read.
+std::string read_file(const std::string& path) { return process::read_file(path).value_or(""); }
 
 Status write_file(const std::string& path, const std::string& value) {
   // cgroup files want one write(2) per value, which ofstream does not promise.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 namespace faultline::nemesis {
+using process::Status;
 
 std::vector<std::string> distribution_directories() {
   std::vector<std::string> dirs;

@@ -13,9 +13,13 @@
 #include <cstdio>
 #include <map>
 
-#include "faultline/nemesis/forked.h"
+#include "faultline/process/forked.h"
 
 namespace faultline::nemesis {
+using process::ChildOutcome;
+using process::ForkOptions;
+using process::Status;
+using process::run_forked;
 namespace {
 
 // Upper bounds that keep every value inside what netem and tbf take (netem's

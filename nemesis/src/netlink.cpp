@@ -9,6 +9,7 @@
 #include <netlink/socket.h>
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 // Which libnl errors mean "this kernel does not have it".

@@ -23,6 +23,7 @@
 #include "faultline/nemesis/netlink.h"
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 struct QueuePtr {

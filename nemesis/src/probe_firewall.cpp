@@ -3,11 +3,17 @@
 // child inside a scratch network namespace, so the rules vanish with it.
 #include <chrono>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/nemesis/nfqueue.h"
 #include "probe_support.h"
 
 namespace faultline::nemesis::detail {
+using process::ChildOutcome;
+using process::CommandResult;
+using process::Status;
+using process::find_program;
+using process::first_line;
+using process::run_command;
 namespace {
 
 using namespace std::chrono_literals;

@@ -15,11 +15,16 @@
 #include <thread>
 
 #include "faultline/nemesis/capabilities.h"
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/nemesis/freezer.h"
 #include "probe_support.h"
 
 namespace faultline::nemesis {
+using process::ChildOutcome;
+using process::CommandResult;
+using process::Status;
+using process::first_line;
+using process::run_command;
 namespace {
 
 using namespace std::chrono_literals;

@@ -13,6 +13,8 @@
 #include "probe_support.h"
 
 namespace faultline::nemesis::detail {
+using process::ChildOutcome;
+using process::Status;
 namespace {
 
 using namespace std::chrono_literals;

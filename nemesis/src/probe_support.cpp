@@ -15,6 +15,7 @@
 #include <fstream>
 
 namespace faultline::nemesis::detail {
+using process::Status;
 namespace {
 
 using Clock = std::chrono::steady_clock;

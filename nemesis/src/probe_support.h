@@ -12,20 +12,20 @@
 #include <sys/types.h>
 
 #include "faultline/nemesis/capabilities.h"
-#include "faultline/nemesis/forked.h"
+#include "faultline/process/forked.h"
 #include "faultline/nemesis/netlink.h"
 
 namespace faultline::nemesis::detail {
 
 // A probe's outcome, passed or failed, with the reason.
-inline ChildOutcome fail(const std::string& why) { return {false, why, false}; }
-inline ChildOutcome pass(const std::string& why) { return {true, why, false}; }
+inline process::ChildOutcome fail(const std::string& why) { return {false, why, false}; }
+inline process::ChildOutcome pass(const std::string& why) { return {true, why, false}; }
 
 // The port test datagrams go to; any port works inside a private namespace.
 inline constexpr std::uint16_t kProbePort = 47999;
 
 // Brings `lo` up (a fresh namespace starts with it down).
-Status bring_up_loopback(RouteSocket& sock);
+process::Status bring_up_loopback(RouteSocket& sock);
 
 // A receiver bound to 127.0.0.1:port and a sender bound to `source_ip`.
 class UdpProbe {
@@ -35,8 +35,8 @@ class UdpProbe {
   UdpProbe(const UdpProbe&) = delete;
   UdpProbe& operator=(const UdpProbe&) = delete;
 
-  Status open(const char* source_ip, std::uint16_t port = kProbePort);
-  Status send(const std::string& payload);
+  process::Status open(const char* source_ip, std::uint16_t port = kProbePort);
+  process::Status send(const std::string& payload);
   // True when a datagram with `payload` arrived within `wait`.
   bool arrives(const std::string& payload, std::chrono::milliseconds wait);
 
@@ -55,24 +55,24 @@ std::string kernel_release();
 std::string kernel_module_note(const std::string& module);
 
 // Probes run as work in a forked child inside a scratch network namespace.
-ChildOutcome netns_work(const std::string& parent_netns);
-ChildOutcome veth_work();
-ChildOutcome bridge_work();
-ChildOutcome netem_work();
-ChildOutcome prio_work();
-ChildOutcome u32_work();
-ChildOutcome htb_work();
-ChildOutcome tbf_work();
-ChildOutcome nftables_work(std::chrono::milliseconds command_timeout);
-ChildOutcome iptables_work(std::chrono::milliseconds command_timeout);
-ChildOutcome nfqueue_work(std::chrono::milliseconds command_timeout);
+process::ChildOutcome netns_work(const std::string& parent_netns);
+process::ChildOutcome veth_work();
+process::ChildOutcome bridge_work();
+process::ChildOutcome netem_work();
+process::ChildOutcome prio_work();
+process::ChildOutcome u32_work();
+process::ChildOutcome htb_work();
+process::ChildOutcome tbf_work();
+process::ChildOutcome nftables_work(std::chrono::milliseconds command_timeout);
+process::ChildOutcome iptables_work(std::chrono::milliseconds command_timeout);
+process::ChildOutcome nfqueue_work(std::chrono::milliseconds command_timeout);
 
 // Host probes, as work that can also run in a forked child. The faketime
 // offset file is `path`; the parent removes faketime_offset_file(child pid)
 // in case the child was killed before it could.
 std::string faketime_offset_file(pid_t pid);
-ChildOutcome faketime_work(std::chrono::milliseconds command_timeout, const std::string& path);
-ChildOutcome sigstop_work();
+process::ChildOutcome faketime_work(std::chrono::milliseconds command_timeout, const std::string& path);
+process::ChildOutcome sigstop_work();
 
 // The time a helper command may take inside a probe of `probe_timeout`.
 std::chrono::milliseconds command_timeout(std::chrono::milliseconds probe_timeout);

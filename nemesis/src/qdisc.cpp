@@ -19,6 +19,7 @@
 #include "faultline/nemesis/netem_distribution.h"
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 struct QdiscPtr {

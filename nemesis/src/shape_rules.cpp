@@ -3,9 +3,14 @@
 #include <chrono>
 #include <optional>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 
 namespace faultline::nemesis {
+using process::CommandOptions;
+using process::CommandResult;
+using process::Status;
+using process::find_program;
+using process::run_command;
 namespace detail {
 namespace {
 

@@ -8,15 +8,15 @@
 #include <vector>
 
 #include "faultline/nemesis/shaper.h"
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis::detail {
 
 // Installs rules for `destinations` → queue `queue` with bypass, replacing any
 // left by an earlier shaper of the same queue. `*used` says which tool did it.
-Status install_shape_rules(ShapeRules wanted, std::uint16_t queue, const std::vector<std::string>& destinations,
+process::Status install_shape_rules(ShapeRules wanted, std::uint16_t queue, const std::vector<std::string>& destinations,
                            ShapeRules* used);
-Status remove_shape_rules_with(ShapeRules used, std::uint16_t queue);
+process::Status remove_shape_rules_with(ShapeRules used, std::uint16_t queue);
 
 }  // namespace faultline::nemesis::detail
 

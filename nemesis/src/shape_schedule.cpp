@@ -4,6 +4,7 @@
 #include <cmath>
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 constexpr std::chrono::seconds kMaxDelay{60};

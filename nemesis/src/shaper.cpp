@@ -15,6 +15,7 @@
 #include "shape_rules.h"
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 using namespace std::chrono_literals;

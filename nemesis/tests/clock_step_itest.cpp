@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/paths.h"
 
@@ -22,14 +22,14 @@ std::string boot_id() {
   return id;
 }
 
-faultline::nemesis::CommandResult step_without_cap(const std::string& refuse) {
-  return faultline::nemesis::run_command({"setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time", agent(),
+faultline::process::CommandResult step_without_cap(const std::string& refuse) {
+  return faultline::process::run_command({"setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time", agent(),
                                           "clock-step", "--delta-ms", "60000", "--refuse-boot-id", refuse},
                                          {.timeout = std::chrono::milliseconds(5000)});
 }
 
 TEST(ClockStep, RefusesTheControllersOwnKernelAndOtherwiseSetsTheClock) {
-  if (!faultline::nemesis::find_program("setpriv")) FAULTLINE_SKIP_OR_FAIL("setpriv (util-linux) not found");
+  if (!faultline::process::find_program("setpriv")) FAULTLINE_SKIP_OR_FAIL("setpriv (util-linux) not found");
   const auto before = std::chrono::system_clock::now();
   auto same = step_without_cap(boot_id());
   EXPECT_EQ(same.exit_code, 1) << same.output;
@@ -42,7 +42,7 @@ TEST(ClockStep, RefusesTheControllersOwnKernelAndOtherwiseSetsTheClock) {
   // Our clock did not move by the minute asked for.
   EXPECT_LT(std::chrono::system_clock::now() - before, std::chrono::seconds(10));
 
-  auto bad = faultline::nemesis::run_command({agent(), "clock-step", "--delta-ms", "5"});
+  auto bad = faultline::process::run_command({agent(), "clock-step", "--delta-ms", "5"});
   EXPECT_EQ(bad.exit_code, 2) << bad.output;  // --refuse-boot-id is required
 }
 

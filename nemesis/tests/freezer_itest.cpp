@@ -15,6 +15,7 @@
 #include "faultline/testing/require_root.h"
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 using namespace std::chrono_literals;

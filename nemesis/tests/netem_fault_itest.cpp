@@ -12,12 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/nemesis/netem_fault.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {
+using process::CommandResult;
+using process::find_program;
+using process::run_command;
 namespace {
 
 std::string agent() { return (faultline::testing::binary_dir() / "nemesis" / "faultline-agent").string(); }

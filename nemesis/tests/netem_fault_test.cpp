@@ -11,12 +11,15 @@
 #include <limits>
 #include <string>
 
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 #include "faultline/nemesis/netem_distribution.h"
 #include "faultline/nemesis/netem_fault.h"
 #include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {
+using process::CommandResult;
+using process::Status;
+using process::run_command;
 namespace {
 
 NetemFault with_dst(const std::string& dst = "10.9.0.2") {

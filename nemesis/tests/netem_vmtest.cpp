@@ -30,6 +30,10 @@
 #include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {
+using process::CommandResult;
+using process::Status;
+using process::find_program;
+using process::run_command;
 namespace {
 
 using namespace std::chrono_literals;

@@ -12,13 +12,18 @@
 #include <thread>
 
 #include "faultline/testing/require_root.h"
-#include "faultline/nemesis/command.h"
-#include "faultline/nemesis/forked.h"
+#include "faultline/process/command.h"
+#include "faultline/process/forked.h"
 #include "faultline/nemesis/netlink.h"
 #include "faultline/nemesis/nfqueue.h"
 #include "faultline/nemesis/qdisc.h"
 
 namespace faultline::nemesis {
+using process::ChildOutcome;
+using process::CommandResult;
+using process::Status;
+using process::run_command;
+using process::run_forked;
 namespace {
 
 using namespace std::chrono_literals;

@@ -21,6 +21,7 @@
 #include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 using namespace std::chrono_literals;

@@ -11,6 +11,7 @@
 #include "faultline/nemesis/shape_schedule.h"
 
 namespace faultline::nemesis {
+using process::Status;
 namespace {
 
 using namespace std::chrono_literals;

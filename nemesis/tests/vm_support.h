@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/command.h"
-#include "faultline/nemesis/status.h"
+#include "faultline/process/command.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis::vmtest {
 
@@ -44,11 +44,11 @@ inline std::string quote(const std::string& s) {
 }
 
 // Runs a shell command line; failure carries what ran and its first output line.
-inline Status sh(const std::string& line, std::chrono::milliseconds timeout, std::string* output = nullptr) {
-  CommandResult r = run_command({"sh", "-c", line}, {.timeout = timeout, .max_output = 1 << 20});
+inline process::Status sh(const std::string& line, std::chrono::milliseconds timeout, std::string* output = nullptr) {
+  process::CommandResult r = process::run_command({"sh", "-c", line}, {.timeout = timeout, .max_output = 1 << 20});
   if (output != nullptr) *output = r.output;
-  if (r.succeeded()) return Status::success();
-  return Status::failure("`" + line + "`: " + r.describe());
+  if (r.succeeded()) return process::Status::success();
+  return process::Status::failure("`" + line + "`: " + r.describe());
 }
 
 inline std::string cache_root() {
@@ -66,12 +66,12 @@ struct Kernel {
 
 // The concrete kernel package behind the cloud meta-package (or
 // $FAULTLINE_VM_KERNEL_PACKAGE) and apt's candidate version of it.
-inline Status resolve_kernel_package(std::string* package, std::string* version) {
+inline process::Status resolve_kernel_package(std::string* package, std::string* version) {
   std::string out;
   if (const char* env = std::getenv("FAULTLINE_VM_KERNEL_PACKAGE"); env != nullptr && *env != '\0') {
     *package = env;
   } else {
-    if (Status st = sh("apt-cache depends linux-image-cloud-amd64", 30s, &out); !st) return st;
+    if (process::Status st = sh("apt-cache depends linux-image-cloud-amd64", 30s, &out); !st) return st;
     std::istringstream in(out);
     std::string line;
     while (std::getline(in, line)) {
@@ -81,16 +81,16 @@ inline Status resolve_kernel_package(std::string* package, std::string* version)
         break;
       }
     }
-    if (package->empty()) return Status::failure("apt-cache names no kernel behind linux-image-cloud-amd64:\n" + out);
+    if (package->empty()) return process::Status::failure("apt-cache names no kernel behind linux-image-cloud-amd64:\n" + out);
   }
-  if (Status st = sh("apt-cache policy " + quote(*package), 30s, &out); !st) return st;
+  if (process::Status st = sh("apt-cache policy " + quote(*package), 30s, &out); !st) return st;
   auto at = out.find("Candidate: ");
-  if (at == std::string::npos) return Status::failure("apt-cache policy shows no candidate for " + *package);
+  if (at == std::string::npos) return process::Status::failure("apt-cache policy shows no candidate for " + *package);
   *version = out.substr(at + 11, out.find('\n', at) - at - 11);
   if (version->empty() || *version == "(none)") {
-    return Status::failure("no installable version of " + *package + " (run apt-get update?)");
+    return process::Status::failure("no installable version of " + *package + " (run apt-get update?)");
   }
-  return Status::success();
+  return process::Status::success();
 }
 
 // Holds an exclusive lock on the cache root while a kernel is fetched, so
@@ -114,7 +114,7 @@ class CacheLock {
 
 // Finds the kernel image and module directory of an extracted cache entry,
 // running depmod when the tree has no modules.dep yet.
-inline Status open_entry(const std::string& entry, Kernel* k) {
+inline process::Status open_entry(const std::string& entry, Kernel* k) {
   const std::string tree = entry + "/tree";
   std::error_code ec;
   k->release.clear();
@@ -124,21 +124,21 @@ inline Status open_entry(const std::string& entry, Kernel* k) {
     for (const auto& d : fs::directory_iterator(tree + base)) k->release = d.path().filename().string();
     if (!k->release.empty()) k->modules_dir = tree + base + "/" + k->release;
   }
-  if (k->release.empty()) return Status::failure("no lib/modules/<release> in " + tree);
+  if (k->release.empty()) return process::Status::failure("no lib/modules/<release> in " + tree);
   k->vmlinuz = tree + "/boot/vmlinuz-" + k->release;
-  if (!fs::exists(k->vmlinuz)) return Status::failure("no kernel image at " + k->vmlinuz);
+  if (!fs::exists(k->vmlinuz)) return process::Status::failure("no kernel image at " + k->vmlinuz);
   if (!fs::exists(k->modules_dir + "/modules.dep")) {
     // The package leaves modules.dep to its postinst; depmod builds it here.
     // depmod -b looks under <base>/lib/modules, so a usr/lib-only tree gets a lib link.
     if (!fs::exists(tree + "/lib")) fs::create_directory_symlink("usr/lib", tree + "/lib", ec);
-    if (Status st = sh("depmod -b " + quote(tree) + " " + quote(k->release), 120s); !st) return st;
+    if (process::Status st = sh("depmod -b " + quote(tree) + " " + quote(k->release), 120s); !st) return st;
   }
-  return Status::success();
+  return process::Status::success();
 }
 
 // Downloads and extracts k->package at k->version into its cache entry,
 // unless a complete entry is there already.
-inline Status prepare_entry(const std::string& root, Kernel* k, std::string* log) {
+inline process::Status prepare_entry(const std::string& root, Kernel* k, std::string* log) {
   const std::string entry = root + "/" + k->package + "_" + k->version;
   std::error_code ec;
   if (fs::exists(entry + "/READY")) {
@@ -148,25 +148,25 @@ inline Status prepare_entry(const std::string& root, Kernel* k, std::string* log
   *log += "fetching " + k->package + " " + k->version + " into " + entry + "\n";
   fs::remove_all(entry, ec);  // a fetch that died halfway
   fs::create_directories(entry, ec);
-  if (ec) return Status::failure("cannot create " + entry + ": " + ec.message());
-  auto abandon = [&entry](Status st) {
+  if (ec) return process::Status::failure("cannot create " + entry + ": " + ec.message());
+  auto abandon = [&entry](process::Status st) {
     std::error_code ignored;
     fs::remove_all(entry, ignored);
     return st;
   };
   // apt-get download writes into the current directory.
-  if (Status st = sh("cd " + quote(entry) + " && apt-get download -q " + quote(k->package + "=" + k->version) +
+  if (process::Status st = sh("cd " + quote(entry) + " && apt-get download -q " + quote(k->package + "=" + k->version) +
                          " && mv ./*.deb linux-image.deb",
                      300s);
       !st) {
     return abandon(st);
   }
-  if (Status st = sh("dpkg-deb -x " + quote(entry + "/linux-image.deb") + " " + quote(entry + "/tree"), 120s); !st) {
+  if (process::Status st = sh("dpkg-deb -x " + quote(entry + "/linux-image.deb") + " " + quote(entry + "/tree"), 120s); !st) {
     return abandon(st);
   }
-  if (Status st = open_entry(entry, k); !st) return abandon(st);
+  if (process::Status st = open_entry(entry, k); !st) return abandon(st);
   std::ofstream(entry + "/READY") << k->package << " " << k->version << "\n";
-  return Status::success();
+  return process::Status::success();
 }
 
 // The most recently completed cache entry, or "".
@@ -186,13 +186,13 @@ inline std::string newest_ready_entry(const std::string& root) {
 // The current Debian cloud kernel, fetched once per version. Stale apt lists
 // get one `apt-get update` and a retry; with no way to fetch at all (no
 // network), the newest complete cache entry is used, saying so in `log`.
-inline Status fetch_kernel(Kernel* k, std::string* log) {
+inline process::Status fetch_kernel(Kernel* k, std::string* log) {
   const std::string root = cache_root();
   std::error_code ec;
   fs::create_directories(root, ec);
-  if (ec) return Status::failure("cannot create the VM cache " + root + ": " + ec.message());
+  if (ec) return process::Status::failure("cannot create the VM cache " + root + ": " + ec.message());
   CacheLock lock(root);
-  Status st = resolve_kernel_package(&k->package, &k->version);
+  process::Status st = resolve_kernel_package(&k->package, &k->version);
   if (st) st = prepare_entry(root, k, log);
   if (!st) {
     *log += "first attempt failed (" + st.error + "); running apt-get update and retrying\n";
@@ -214,7 +214,7 @@ inline Status fetch_kernel(Kernel* k, std::string* log) {
 
 // The module files (relative to modules_dir) that load `names`, dependencies
 // first; built-in names are skipped. Fails naming a module that is neither.
-inline Status resolve_modules(const Kernel& k, const std::vector<std::string>& names, std::vector<std::string>* order) {
+inline process::Status resolve_modules(const Kernel& k, const std::vector<std::string>& names, std::vector<std::string>* order) {
   auto module_name = [](std::string path) {
     path = path.substr(path.rfind('/') + 1);
     path = path.substr(0, path.find(".ko"));
@@ -224,7 +224,7 @@ inline Status resolve_modules(const Kernel& k, const std::vector<std::string>& n
   std::map<std::string, std::string> file_of;             // name -> relative path
   std::map<std::string, std::vector<std::string>> deps;   // relative path -> its dependencies
   std::ifstream dep(k.modules_dir + "/modules.dep");
-  if (!dep) return Status::failure("cannot read " + k.modules_dir + "/modules.dep");
+  if (!dep) return process::Status::failure("cannot read " + k.modules_dir + "/modules.dep");
   std::string line;
   while (std::getline(dep, line)) {
     auto colon = line.find(':');
@@ -249,15 +249,15 @@ inline Status resolve_modules(const Kernel& k, const std::vector<std::string>& n
     std::string name = module_name(raw);
     if (builtin.count(name) != 0) continue;
     auto it = file_of.find(name);
-    if (it == file_of.end()) return Status::failure("kernel " + k.release + " has no module " + name);
+    if (it == file_of.end()) return process::Status::failure("kernel " + k.release + " has no module " + name);
     visit(it->second);
   }
-  return Status::success();
+  return process::Status::success();
 }
 
 // The shared libraries and dynamic loader `binary` needs, as ldd resolves
 // them on this host. A static binary needs none.
-inline Status shared_libraries(const std::string& binary, std::vector<std::string>* libs) {
+inline process::Status shared_libraries(const std::string& binary, std::vector<std::string>* libs) {
   std::string out;
   sh("ldd " + quote(binary), 30s, &out);  // exits 1 for a static binary
   std::istringstream in(out);
@@ -265,9 +265,9 @@ inline Status shared_libraries(const std::string& binary, std::vector<std::strin
   while (std::getline(in, line)) {
     if (line.find("not a dynamic executable") != std::string::npos ||
         line.find("statically linked") != std::string::npos) {
-      return Status::success();
+      return process::Status::success();
     }
-    if (line.find("not found") != std::string::npos) return Status::failure(binary + ": ldd: " + line);
+    if (line.find("not found") != std::string::npos) return process::Status::failure(binary + ": ldd: " + line);
     std::string path;
     if (auto arrow = line.find("=> "); arrow != std::string::npos) {
       path = line.substr(arrow + 3, line.find(" (", arrow) - arrow - 3);
@@ -277,8 +277,8 @@ inline Status shared_libraries(const std::string& binary, std::vector<std::strin
     }
     if (!path.empty() && path[0] == '/') libs->push_back(path);
   }
-  if (libs->empty()) return Status::failure("ldd listed nothing for " + binary + ":\n" + out);
-  return Status::success();
+  if (libs->empty()) return process::Status::failure("ldd listed nothing for " + binary + ":\n" + out);
+  return process::Status::success();
 }
 
 // An initramfs staged in a directory and packed with cpio (newc, uncompressed:
@@ -288,37 +288,37 @@ class Initramfs {
   explicit Initramfs(std::string staging) : staging_(std::move(staging)) { fs::create_directories(staging_); }
 
   // Copies `source` (symlinks followed) to `dest` inside the image.
-  Status add_file(const std::string& source, const std::string& dest, fs::perms mode = fs::perms::unknown) {
+  process::Status add_file(const std::string& source, const std::string& dest, fs::perms mode = fs::perms::unknown) {
     std::error_code ec;
     fs::path target = fs::path(staging_) / fs::path(dest).relative_path();
     fs::create_directories(target.parent_path(), ec);
     fs::copy_file(fs::canonical(source, ec), target, fs::copy_options::overwrite_existing, ec);
-    if (ec) return Status::failure("stage " + source + " as " + dest + ": " + ec.message());
+    if (ec) return process::Status::failure("stage " + source + " as " + dest + ": " + ec.message());
     if (mode != fs::perms::unknown) fs::permissions(target, mode, ec);
-    return Status::success();
+    return process::Status::success();
   }
 
-  Status add_text(const std::string& dest, const std::string& text, fs::perms mode = fs::perms::owner_read) {
+  process::Status add_text(const std::string& dest, const std::string& text, fs::perms mode = fs::perms::owner_read) {
     fs::path target = fs::path(staging_) / fs::path(dest).relative_path();
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
     std::ofstream(target) << text;
     fs::permissions(target, mode, ec);
-    return ec ? Status::failure("write " + dest + ": " + ec.message()) : Status::success();
+    return ec ? process::Status::failure("write " + dest + ": " + ec.message()) : process::Status::success();
   }
 
   // A binary and every library it links, at the same paths as on the host.
-  Status add_binary_with_libraries(const std::string& source, const std::string& dest) {
-    if (Status st = add_file(source, dest, fs::perms::owner_all); !st) return st;
+  process::Status add_binary_with_libraries(const std::string& source, const std::string& dest) {
+    if (process::Status st = add_file(source, dest, fs::perms::owner_all); !st) return st;
     std::vector<std::string> libs;
-    if (Status st = shared_libraries(source, &libs); !st) return st;
+    if (process::Status st = shared_libraries(source, &libs); !st) return st;
     for (const auto& lib : libs) {
-      if (Status st = add_file(lib, lib, fs::perms::owner_all); !st) return st;
+      if (process::Status st = add_file(lib, lib, fs::perms::owner_all); !st) return st;
     }
-    return Status::success();
+    return process::Status::success();
   }
 
-  Status pack(const std::string& image) {
+  process::Status pack(const std::string& image) {
     return sh("cd " + quote(staging_) + " && find . | cpio -o -H newc --quiet > " + quote(image), 60s);
   }
 

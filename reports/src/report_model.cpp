@@ -7,17 +7,13 @@
 #include <unordered_map>
 
 #include "faultline/history/pairing.h"
+#include "faultline/process/command.h"
+#include "faultline/process/text.h"
 #include "faultline/reports/text_format.h"
 
 namespace faultline::reports {
 namespace {
 
-
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
-}
 
 std::string str_field(const Json& j, const char* key) {
   if (!j.is_object()) return "";
@@ -30,19 +26,19 @@ std::string str_field(const Json& j, const char* key) {
 // peers form one side. Falls back to the node list.
 std::string partition_label(const FaultWindow& w) {
   const Json& g = w.params.is_object() && w.params.contains("grudge") ? w.params["grudge"] : Json();
-  if (!g.is_object() || g.empty()) return join(w.nodes, " ");
+  if (!g.is_object() || g.empty()) return process::join(w.nodes, " ");
   std::map<std::string, std::vector<std::string>> sides;  // dropped set -> nodes
   for (auto it = g.begin(); it != g.end(); ++it) {
     std::vector<std::string> dropped;
     if (it.value().is_array())
       for (const auto& d : it.value()) dropped.push_back(d.is_string() ? d.get<std::string>() : d.dump());
     std::sort(dropped.begin(), dropped.end());
-    sides[join(dropped, ",")].push_back(it.key());
+    sides[process::join(dropped, ",")].push_back(it.key());
   }
   std::vector<std::string> parts;
-  for (auto& [_, nodes] : sides) parts.push_back(join(nodes, " "));
+  for (auto& [_, nodes] : sides) parts.push_back(process::join(nodes, " "));
   std::sort(parts.begin(), parts.end());
-  return join(parts, " | ");
+  return process::join(parts, " | ");
 }
 
 }  // namespace
@@ -58,15 +54,15 @@ std::string FaultWindow::label() const {
     if (auto m = str_field(params, "mechanism"); !m.empty()) bits.push_back(m);
     if (params.is_object() && params.contains("delay_ms")) bits.push_back(str_field(params, "delay_ms") + " ms");
     if (params.is_object() && params.contains("loss")) bits.push_back("loss " + str_field(params, "loss"));
-    if (!bits.empty()) extra = " (" + join(bits, ", ") + ")";
+    if (!bits.empty()) extra = " (" + process::join(bits, ", ") + ")";
   } else if (fault == "clock" && params.is_object() && params.contains("offsets_ms") &&
              params["offsets_ms"].is_object()) {
     std::vector<std::string> bits;
     for (auto it = params["offsets_ms"].begin(); it != params["offsets_ms"].end(); ++it)
       bits.push_back(it.key() + " " + it.value().dump() + " ms");
-    extra = " (" + join(bits, ", ") + ")";
+    extra = " (" + process::join(bits, ", ") + ")";
   }
-  return fault + extra + (nodes.empty() ? "" : " " + join(nodes, " "));
+  return fault + extra + (nodes.empty() ? "" : " " + process::join(nodes, " "));
 }
 
 std::vector<FaultWindow> fault_windows(const history::History& h) {
@@ -130,7 +126,7 @@ std::string anomaly_sentence(const std::string& kind, const std::string& descrip
   std::vector<std::string> parts;
   for (const auto& f : faults)
     parts.push_back(f.label() + " (" + seconds_text(f.start) + "–" + (f.open ? "end" : seconds_text(f.stop)) + ")");
-  return s + ", while " + join(parts, " and ") + (faults.size() == 1 ? " was" : " were") + " active.";
+  return s + ", while " + process::join(parts, " and ") + (faults.size() == 1 ? " was" : " were") + " active.";
 }
 
 std::string replay_command(const Json& c) {
@@ -147,7 +143,7 @@ std::string replay_command(const Json& c) {
   };
   auto str = [&](const char* flag, const char* key) {
     if (c.contains(key) && c[key].is_string() && !c[key].get<std::string>().empty())
-      out << " " << flag << " " << shell_quote(c[key].get<std::string>());
+      out << " " << flag << " " << process::shell_quote(c[key].get<std::string>());
   };
   num("--nodes", "nodes");
   str("--backend", "backend");
@@ -157,7 +153,7 @@ std::string replay_command(const Json& c) {
     std::vector<std::string> n;
     for (const auto& x : c[key])
       if (x.is_string()) n.push_back(x.get<std::string>());
-    if (!n.empty()) out << " " << flag << " " << shell_quote(join(n, ","));
+    if (!n.empty()) out << " " << flag << " " << process::shell_quote(process::join(n, ","));
   };
   list("--nemesis", "nemesis");
   const bool faults = c.contains("nemesis") && c["nemesis"].is_array() && !c["nemesis"].empty() &&
@@ -181,7 +177,7 @@ std::string replay_command(const Json& c) {
   str("--store-preset", "store_preset");
   if (c.contains("store_opts") && c["store_opts"].is_array())
     for (const auto& o : c["store_opts"])
-      if (o.is_string()) out << " --store-opt " << shell_quote(o.get<std::string>());
+      if (o.is_string()) out << " --store-opt " << process::shell_quote(o.get<std::string>());
   num("--recovery", "recovery_s");
   num("--op-timeout", "op_timeout_s");
   return out.str();
@@ -279,7 +275,7 @@ ReportModel build_model(const ReportInput& in) {
     std::vector<std::string> n;
     for (const auto& x : c["nemesis"])
       if (x.is_string()) n.push_back(x.get<std::string>());
-    m.nemesis = join(n, ",");
+    m.nemesis = process::join(n, ",");
   }
   // Seeds above 2^63 parse as unsigned, small ones built in code as signed: take both.
   auto seed_of = [](const Json& j) -> std::uint64_t {

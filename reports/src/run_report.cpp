@@ -8,6 +8,7 @@
 #include "diagrams.h"
 #include "faultline/history/load.h"
 #include "faultline/history/pairing.h"
+#include "faultline/process/text.h"
 #include "faultline/reports/graphviz.h"
 #include "report_assets.h"
 #include "faultline/reports/text_format.h"
@@ -22,11 +23,9 @@ constexpr std::size_t kDetailedAnomalies = 25;
 constexpr std::size_t kExcerptLines = 15;
 
 std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + p.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::optional<std::string> text = process::read_file(p);
+  if (!text) throw std::runtime_error("cannot read " + p.string());
+  return *std::move(text);
 }
 
 Json read_json(const fs::path& p) {

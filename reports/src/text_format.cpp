@@ -23,15 +23,6 @@ std::string thousands(std::int64_t n) {
   return (n < 0 ? "-" : "") + digits;
 }
 
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,=/:+@") ==
-                        std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis {
 
@@ -33,7 +33,7 @@ std::filesystem::path clock_file(const std::filesystem::path& dir, const std::st
 std::string faketime_offset_text(std::int64_t offset_ms);
 
 // Writes the offset atomically (temporary file + rename).
-Status write_clock_offset(const std::filesystem::path& file, std::int64_t offset_ms);
+process::Status write_clock_offset(const std::filesystem::path& file, std::int64_t offset_ms);
 
 // The environment a node needs to run under libfaketime with `file`.
 std::vector<std::pair<std::string, std::string>> faketime_env(const std::filesystem::path& library,

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis {
 
@@ -36,26 +36,26 @@ class FreezerCgroup {
   FreezerCgroup& operator=(const FreezerCgroup&) = delete;
 
   // mkdir <hierarchy>/<name>.
-  Status create(const FreezerHierarchy& hierarchy, const std::string& name);
+  process::Status create(const FreezerHierarchy& hierarchy, const std::string& name);
   // Takes over an existing group (one a crashed controller left behind).
-  Status adopt(const FreezerHierarchy& hierarchy, const std::string& name);
-  Status add(pid_t pid);
+  process::Status adopt(const FreezerHierarchy& hierarchy, const std::string& name);
+  process::Status add(pid_t pid);
   // Returns once the kernel reports the group fully frozen / thawed.
-  Status freeze(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
-  Status thaw(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+  process::Status freeze(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+  process::Status thaw(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
   // Thaws and removes the cgroup; its processes must have exited (or been
   // moved) first, or the kernel refuses with EBUSY, retried until `timeout`.
-  Status destroy(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+  process::Status destroy(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
   // Moves every process of the group back to the hierarchy's root, so the
   // group can be destroyed while they go on running.
-  Status release_all();
+  process::Status release_all();
 
   const std::string& path() const { return path_; }
   CgroupVersion version() const { return version_; }
 
  private:
-  Status wait_state(bool frozen, std::chrono::milliseconds timeout);
+  process::Status wait_state(bool frozen, std::chrono::milliseconds timeout);
   std::string path_;
   std::string root_;
   CgroupVersion version_ = CgroupVersion::v1;

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis {
 
@@ -29,7 +29,7 @@ struct DistributionTable {
 // A bare name ("normal") is looked for as <dir>/<name>.dist in
 // distribution_directories(); a name with a '/' is a path. Fails with the
 // places tried, or the line and token that is not a 16-bit integer.
-Status load_distribution(const std::string& name_or_path, DistributionTable* out);
+process::Status load_distribution(const std::string& name_or_path, DistributionTable* out);
 
 // Directories searched for a bare name, in order: $FAULTLINE_TC_DIST_DIR if
 // set, then /usr/lib/<multiarch>/tc, /usr/lib/tc, /usr/lib64/tc,

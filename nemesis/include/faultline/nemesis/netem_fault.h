@@ -28,7 +28,7 @@
 #include "faultline/nemesis/netem_distribution.h"
 #include "faultline/nemesis/netlink.h"
 #include "faultline/nemesis/qdisc.h"
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis {
 
@@ -81,7 +81,7 @@ inline constexpr int kNetemPrioBands = 4;
 // Checks every value and names the first bad one ("loss: 120 % is outside
 // 0..100", "reorder needs a delay", "destination '10.0.0': not an IPv4
 // address"). Touches nothing.
-Status validate(const NetemFault& fault);
+process::Status validate(const NetemFault& fault);
 
 // The netem qdisc's parameters for `fault` (rate excluded: it goes to a tbf).
 NetemParams to_netem_params(const NetemFault& fault);
@@ -105,11 +105,11 @@ std::vector<std::string> agent_netem_clear_args(const std::string& device);
 // left on the device. Status::unsupported is set when the kernel lacks a
 // qdisc or classifier the layout needs (sch_prio, sch_netem, cls_u32,
 // sch_tbf); the message then says which.
-Status apply_netem_fault(RouteSocket& sock, const std::string& device, const NetemFault& fault);
+process::Status apply_netem_fault(RouteSocket& sock, const std::string& device, const NetemFault& fault);
 
 // Removes the root qdisc of `device` (and with it every class, filter and
 // child qdisc). No qdisc to remove is success.
-Status clear_netem_fault(RouteSocket& sock, const std::string& device);
+process::Status clear_netem_fault(RouteSocket& sock, const std::string& device);
 
 // One qdisc as the kernel lists it.
 struct QdiscInfo {
@@ -118,7 +118,7 @@ struct QdiscInfo {
   std::uint32_t parent = 0;
 };
 // The qdiscs of `device`, root first as the kernel dumps them.
-Status list_qdiscs(RouteSocket& sock, const std::string& device, std::vector<QdiscInfo>* out);
+process::Status list_qdiscs(RouteSocket& sock, const std::string& device, std::vector<QdiscInfo>* out);
 // "prio 1: root" / "netem 40: parent 1:4".
 std::string describe(const QdiscInfo& qdisc);
 

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 struct nl_sock;  // libnl; kept out of this header on purpose
 
@@ -27,21 +27,21 @@ class RouteSocket {
   RouteSocket& operator=(const RouteSocket&) = delete;
 
   // Allocates and connects; every other call fails cleanly until this succeeds.
-  Status connect();
+  process::Status connect();
   bool connected() const { return connected_; }
   nl_sock* raw() const { return sock_; }
 
   // Interface index, or 0 when there is no such link.
   int link_index(const std::string& name);
 
-  Status add_veth_pair(const std::string& name, const std::string& peer);
-  Status add_bridge(const std::string& name);
-  Status add_dummy(const std::string& name);
-  Status set_up(const std::string& name);
-  Status set_master(const std::string& port, const std::string& bridge);
+  process::Status add_veth_pair(const std::string& name, const std::string& peer);
+  process::Status add_bridge(const std::string& name);
+  process::Status add_dummy(const std::string& name);
+  process::Status set_up(const std::string& name);
+  process::Status set_master(const std::string& port, const std::string& bridge);
   // Moves the link into the network namespace of process `pid`.
-  Status move_to_netns_of(const std::string& name, pid_t pid);
-  Status delete_link(const std::string& name);
+  process::Status move_to_netns_of(const std::string& name, pid_t pid);
+  process::Status delete_link(const std::string& name);
 
  private:
   nl_sock* sock_ = nullptr;

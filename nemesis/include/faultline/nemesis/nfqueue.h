@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 struct nl_sock;
 
@@ -36,12 +36,12 @@ class NfQueue {
   NfQueue& operator=(const NfQueue&) = delete;
 
   // Binds queue `number` for IPv4 with whole-packet copies.
-  Status open(std::uint16_t number);
+  process::Status open(std::uint16_t number);
   // Asks the kernel to accept (instead of drop) packets it cannot hand to
   // this process — queue longer than `max_len`, or our socket's receive
   // buffer full (ENOBUFS) — so an overloaded shaper degrades to "unshaped",
   // never to a black hole. Call after open(), before traffic is queued.
-  Status set_fail_open(std::uint32_t max_len);
+  process::Status set_fail_open(std::uint32_t max_len);
   // Removes the binding; queued packets without verdict are dropped by the kernel.
   void close();
 
@@ -52,15 +52,15 @@ class NfQueue {
   // kernel had more for us than fitted) is reported through `overrun`, not as
   // an error — the socket stays usable and, with fail-open, the kernel
   // accepted what it could not deliver.
-  std::vector<QueuedPacket> receive(std::chrono::milliseconds timeout, Status* status = nullptr,
+  std::vector<QueuedPacket> receive(std::chrono::milliseconds timeout, process::Status* status = nullptr,
                                     bool* overrun = nullptr, std::size_t max_batch = 256);
-  Status verdict(const QueuedPacket& packet, Verdict verdict);
+  process::Status verdict(const QueuedPacket& packet, Verdict verdict);
   // Many verdicts in one sendmsg (a loop iteration's worth), in order: under
   // load this halves the shaper's system calls per packet.
-  Status verdicts(const std::vector<std::pair<const QueuedPacket*, Verdict>>& batch);
+  process::Status verdicts(const std::vector<std::pair<const QueuedPacket*, Verdict>>& batch);
   // Accepts the packet with `payload` (same length or not) in place of the
   // original, for corruption.
-  Status verdict_with_payload(const QueuedPacket& packet, const std::string& payload);
+  process::Status verdict_with_payload(const QueuedPacket& packet, const std::string& payload);
 
  private:
   nl_sock* sock_ = nullptr;

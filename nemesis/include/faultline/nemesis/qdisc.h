@@ -9,7 +9,7 @@
 #include <string>
 
 #include "faultline/nemesis/netlink.h"
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis {
 
@@ -41,23 +41,23 @@ struct NetemParams {
 // Converts a 0..100 percentage to the kernel's 0..2^32-1 probability scale.
 std::uint32_t netem_probability(double percent);
 
-Status add_netem(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle,
+process::Status add_netem(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle,
                  const NetemParams& params);
 // `bands` >= 3; packets go to band 1..3 by the default priomap until filters
 // steer them elsewhere.
-Status add_prio(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle, int bands);
-Status add_htb(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle,
+process::Status add_prio(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle, int bands);
+process::Status add_htb(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle,
                std::uint32_t default_class_minor);
-Status add_tbf(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle,
+process::Status add_tbf(RouteSocket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle,
                std::uint32_t rate_bytes_per_s, std::uint32_t burst_bytes, std::uint32_t latency_us);
 // Steers IPv4 packets whose destination is in `dst_cidr` ("10.9.0.2/32") to
 // `classid` (e.g. tc_handle(1, 4), the 4th band of prio 1:).
-Status add_u32_destination_filter(RouteSocket& sock, int ifindex, std::uint32_t parent,
+process::Status add_u32_destination_filter(RouteSocket& sock, int ifindex, std::uint32_t parent,
                                   std::uint16_t priority, const std::string& dst_cidr,
                                   std::uint32_t classid);
 // Deletes the qdisc at `parent` (kTcRoot: the root qdisc, and every qdisc,
 // class and filter under it).
-Status delete_qdisc(RouteSocket& sock, int ifindex, std::uint32_t parent);
+process::Status delete_qdisc(RouteSocket& sock, int ifindex, std::uint32_t parent);
 
 }  // namespace faultline::nemesis
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis {
 
@@ -35,7 +35,7 @@ std::optional<PacketFault> parse_packet_fault(std::string_view name);
 // packet once), is a copy sent through a raw socket beside the accept.
 bool shaper_supports(PacketFault fault);
 // Fails naming the first fault of `faults` the shaper cannot do, and why.
-Status check_shaper_supports(const std::vector<PacketFault>& faults);
+process::Status check_shaper_supports(const std::vector<PacketFault>& faults);
 
 enum class JitterDistribution { uniform, normal };
 
@@ -89,7 +89,7 @@ struct ShapeParams {
 std::vector<std::pair<const char*, double>> probability_flags(const ShapeParams& p);
 
 // The first thing wrong with `params`, named as the agent's flag spells it.
-Status validate_shape_params(const ShapeParams& params);
+process::Status validate_shape_params(const ShapeParams& params);
 
 // The shaper's random source: splitmix64, reproducible from a seed on every
 // platform (std:: distributions are not).

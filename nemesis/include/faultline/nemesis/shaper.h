@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "faultline/nemesis/shape_schedule.h"
-#include "faultline/nemesis/status.h"
+#include "faultline/process/status.h"
 
 namespace faultline::nemesis {
 
@@ -43,7 +43,7 @@ std::string shape_rules_name_for_queue(std::uint16_t queue);
 // caller's namespace: for cleanup after a shaper was killed (its rules then
 // stay behind, harmless thanks to bypass, until removed). Succeeds when there
 // was nothing to remove.
-Status remove_shape_rules(std::uint16_t queue);
+process::Status remove_shape_rules(std::uint16_t queue);
 
 struct ShaperOptions {
   std::uint16_t queue = 0;
@@ -81,13 +81,13 @@ class Shaper {
 
   // Validates, binds the queue (fail-open), then installs the rules. On
   // failure nothing is left installed.
-  Status start(const ShaperOptions& options);
+  process::Status start(const ShaperOptions& options);
   // Shapes until `should_stop` returns true (checked at least every 20 ms) or
   // `deadline` passes. Fails only if the queue itself fails.
-  Status run(const std::function<bool()>& should_stop, ShapeClock::time_point deadline = ShapeClock::time_point::max());
+  process::Status run(const std::function<bool()>& should_stop, ShapeClock::time_point deadline = ShapeClock::time_point::max());
   // Removes the rules, accepts every held packet (and any still queued),
   // unbinds. Idempotent.
-  Status stop();
+  process::Status stop();
 
   // The tool that installed the rules (nft or iptables), once started.
   ShapeRules rules_used() const;

@@ -15,8 +15,6 @@ std::string seconds_text(std::int64_t ns);
 std::string precise_seconds_text(std::int64_t ns);
 // 1494 -> "1,494".
 std::string thousands(std::int64_t n);
-// Quoted for a POSIX shell only when it needs to be.
-std::string shell_quote(const std::string& s);
 // &, <, >, " and ' escaped for HTML text and attribute values.
 std::string html_escape(std::string_view s);
 inline std::string esc(std::string_view s) { return html_escape(s); }  // the pages' shorthand

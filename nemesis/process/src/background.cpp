@@ -1,4 +1,4 @@
-#include "faultline/nemesis/background.h"
+#include "faultline/process/background.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <thread>
 
-namespace faultline::nemesis {
+namespace faultline::process {
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxOutput = 64 * 1024;
@@ -135,4 +135,4 @@ CommandResult BackgroundCommand::terminate(std::chrono::milliseconds grace) {
   return result_;
 }
 
-}  // namespace faultline::nemesis
+}  // namespace faultline::process

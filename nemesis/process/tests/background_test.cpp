@@ -1,9 +1,9 @@
-#include "faultline/nemesis/background.h"
+#include "faultline/process/background.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
-namespace faultline::nemesis {
+namespace faultline::process {
 namespace {
 using namespace std::chrono_literals;
 
@@ -55,4 +55,4 @@ TEST(BackgroundCommand, ReadyTimeoutAndMissingProgram) {
 }
 
 }  // namespace
-}  // namespace faultline::nemesis
+}  // namespace faultline::process

@@ -5,8 +5,8 @@
 //
 // Invariant: after terminate() or destruction the process group is gone and
 // reaped.
-#ifndef FAULTLINE_NEMESIS_BACKGROUND_H_
-#define FAULTLINE_NEMESIS_BACKGROUND_H_
+#ifndef FAULTLINE_PROCESS_BACKGROUND_H_
+#define FAULTLINE_PROCESS_BACKGROUND_H_
 
 #include <sys/types.h>
 
@@ -15,10 +15,10 @@
 #include <utility>
 #include <vector>
 
-#include "faultline/nemesis/command.h"
-#include "faultline/nemesis/status.h"
+#include "faultline/process/command.h"
+#include "faultline/process/status.h"
 
-namespace faultline::nemesis {
+namespace faultline::process {
 
 class BackgroundCommand {
  public:
@@ -54,6 +54,6 @@ class BackgroundCommand {
   CommandResult result_;
 };
 
-}  // namespace faultline::nemesis
+}  // namespace faultline::process
 
-#endif  // FAULTLINE_NEMESIS_BACKGROUND_H_
+#endif  // FAULTLINE_PROCESS_BACKGROUND_H_

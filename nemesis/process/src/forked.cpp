@@ -1,4 +1,4 @@
-#include "faultline/nemesis/forked.h"
+#include "faultline/process/forked.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 #include <exception>
 #include <string>
 
-namespace faultline::nemesis {
+namespace faultline::process {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -204,4 +204,4 @@ ChildOutcome run_forked(std::function<ChildOutcome()> work, const ForkOptions& o
   return task.outcome();
 }
 
-}  // namespace faultline::nemesis
+}  // namespace faultline::process

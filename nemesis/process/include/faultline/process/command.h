@@ -1,7 +1,7 @@
 // Running a helper program (nft, iptables, date under libfaketime) with a hard
 // timeout and its output captured, so no probe or fault can hang the harness.
-#ifndef FAULTLINE_NEMESIS_COMMAND_H_
-#define FAULTLINE_NEMESIS_COMMAND_H_
+#ifndef FAULTLINE_PROCESS_COMMAND_H_
+#define FAULTLINE_PROCESS_COMMAND_H_
 
 #include <sys/types.h>
 
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace faultline::nemesis {
+namespace faultline::process {
 
 struct CommandOptions {
   std::chrono::milliseconds timeout{2000};
@@ -64,6 +64,6 @@ std::string shell_quote(const std::string& s);
 // argv quoted and joined with spaces: one shell command line.
 std::string shell_join(const std::vector<std::string>& argv);
 
-}  // namespace faultline::nemesis
+}  // namespace faultline::process
 
-#endif  // FAULTLINE_NEMESIS_COMMAND_H_
+#endif  // FAULTLINE_PROCESS_COMMAND_H_

@@ -10,8 +10,8 @@
 //
 // Fork from a process that has not started threads yet (or accept that the
 // child only does simple work): the child runs ordinary C++ after fork().
-#ifndef FAULTLINE_NEMESIS_FORKED_H_
-#define FAULTLINE_NEMESIS_FORKED_H_
+#ifndef FAULTLINE_PROCESS_FORKED_H_
+#define FAULTLINE_PROCESS_FORKED_H_
 
 #include <sys/types.h>
 
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-namespace faultline::nemesis {
+namespace faultline::process {
 
 // What the work reports, and what the parent makes of the child's fate.
 struct ChildOutcome {
@@ -75,6 +75,6 @@ void wait_all(std::vector<ForkedTask*>& tasks);
 // Convenience: start one task and wait for it.
 ChildOutcome run_forked(std::function<ChildOutcome()> work, const ForkOptions& options = {});
 
-}  // namespace faultline::nemesis
+}  // namespace faultline::process
 
-#endif  // FAULTLINE_NEMESIS_FORKED_H_
+#endif  // FAULTLINE_PROCESS_FORKED_H_

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,7 @@
 
 extern char** environ;
 
-namespace faultline::nemesis {
+namespace faultline::process {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -230,4 +230,4 @@ std::string shell_join(const std::vector<std::string>& argv) {
   return out;
 }
 
-}  // namespace faultline::nemesis
+}  // namespace faultline::process

@@ -1,12 +1,12 @@
 // The outcome of one system-level step (a netlink request, a cgroup write):
 // success, or a one-line reason a person can act on.
-#ifndef FAULTLINE_NEMESIS_STATUS_H_
-#define FAULTLINE_NEMESIS_STATUS_H_
+#ifndef FAULTLINE_PROCESS_STATUS_H_
+#define FAULTLINE_PROCESS_STATUS_H_
 
 #include <string>
 #include <utility>
 
-namespace faultline::nemesis {
+namespace faultline::process {
 
 struct Status {
   bool ok = true;
@@ -23,6 +23,6 @@ struct Status {
   explicit operator bool() const { return ok; }
 };
 
-}  // namespace faultline::nemesis
+}  // namespace faultline::process
 
-#endif  // FAULTLINE_NEMESIS_STATUS_H_
+#endif  // FAULTLINE_PROCESS_STATUS_H_

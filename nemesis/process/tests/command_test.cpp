@@ -1,11 +1,11 @@
-#include "faultline/nemesis/command.h"
+#include "faultline/process/command.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
 
-namespace faultline::nemesis {
+namespace faultline::process {
 namespace {
 
 using namespace std::chrono_literals;
@@ -78,4 +78,4 @@ TEST(FirstLine, SkipsBlankLinesAndTrims) {
 }
 
 }  // namespace
-}  // namespace faultline::nemesis
+}  // namespace faultline::process

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/forked.h"
+#include "faultline/process/forked.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace faultline::nemesis {
+namespace faultline::process {
 namespace {
 
 using namespace std::chrono_literals;
@@ -120,4 +120,4 @@ TEST(ForkedTask, DestroyingARunningTaskKillsIt) {
 }
 
 }  // namespace
-}  // namespace faultline::nemesis
+}  // namespace faultline::process
