@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "../src/ae_loopback.h"
+#include "anti_entropy/ae_loopback.h"
 
 using namespace faultline::node;
 

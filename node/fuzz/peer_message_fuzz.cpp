@@ -20,8 +20,8 @@
 #include <limits>
 #include <string_view>
 
-#include "faultline/node/hlc.h"
-#include "faultline/node/merkle_tree.h"
+#include "hlc.h"
+#include "anti_entropy/merkle_tree.h"
 #include "faultline/node/protocol.h"
 #include "faultline/node/version.h"
 #include "fuzz_checks.h"

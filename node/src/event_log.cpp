@@ -1,4 +1,4 @@
-#include "faultline/node/event_log.h"
+#include "event_log.h"
 
 #include <chrono>
 #include <ctime>

@@ -1,4 +1,4 @@
-#include "faultline/node/hlc.h"
+#include "hlc.h"
 
 #include "faultline/node/version.h"
 

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "faultline/node/config.h"
-#include "faultline/node/node.h"
+#include "node.h"
 
 int main(int argc, char** argv) {
   int exit_code = 0;

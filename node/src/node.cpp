@@ -1,4 +1,4 @@
-#include "faultline/node/node.h"
+#include "node.h"
 
 #include <atomic>
 #include <map>
@@ -7,12 +7,12 @@
 
 #include <boost/asio.hpp>
 
-#include "faultline/node/anti_entropy.h"
-#include "faultline/node/coordinator.h"
-#include "faultline/node/hint_replayer.h"
-#include "faultline/node/server.h"
-#include "faultline/node/swim_membership.h"
-#include "faultline/node/swim_stream.h"
+#include "anti_entropy/anti_entropy.h"
+#include "replication/coordinator.h"
+#include "replication/hint_replayer.h"
+#include "server.h"
+#include "swim/swim_membership.h"
+#include "swim/swim_stream.h"
 
 namespace faultline::node {
 

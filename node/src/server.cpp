@@ -1,4 +1,4 @@
-#include "faultline/node/server.h"
+#include "server.h"
 
 #include <deque>
 

@@ -1,4 +1,4 @@
-#include "faultline/node/awareness.h"
+#include "swim/awareness.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // the node answers with an error instead of crashing. The inputs are also in
 // node/fuzz/corpus/, so the smoke runs replay them.
 #include "faultline/node/config.h"
-#include "faultline/node/hlc.h"
+#include "hlc.h"
 #include "faultline/node/protocol.h"
 
 #include <limits>

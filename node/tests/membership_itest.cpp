@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "faultline/node/swim_stream.h"
-#include "faultline/node/swim_wire.h"
+#include "swim/swim_stream.h"
+#include "swim/swim_wire.h"
 #include "faultline/testing/node_cluster.h"
 
 namespace faultline::node::testing {

@@ -1,4 +1,4 @@
-#include "faultline/node/membership.h"
+#include "swim/membership.h"
 
 #include <gtest/gtest.h>
 

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../src/ae_loopback.h"
-#include "faultline/node/merkle_tree.h"
+#include "anti_entropy/ae_loopback.h"
+#include "anti_entropy/merkle_tree.h"
 #include "faultline/node/ring.h"
 
 using namespace faultline::node;

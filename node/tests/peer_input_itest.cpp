@@ -4,7 +4,7 @@
 // it sent reached the database.
 #include <gtest/gtest.h>
 
-#include "faultline/node/hlc.h"
+#include "hlc.h"
 #include "faultline/testing/node_cluster.h"
 
 namespace faultline::node::testing {

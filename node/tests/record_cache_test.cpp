@@ -1,6 +1,6 @@
 // The record cache in front of SQLite must never answer with something older
 // than what was committed (src/record_cache.h lists the rules).
-#include "../src/record_cache.h"
+#include "storage/record_cache.h"
 
 #include <gtest/gtest.h>
 

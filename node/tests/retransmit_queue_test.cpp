@@ -1,4 +1,4 @@
-#include "faultline/node/retransmit_queue.h"
+#include "swim/retransmit_queue.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "faultline/node/storage.h"
+#include "storage/storage.h"
 #include "faultline/testing/test_dir.h"
 
 namespace faultline::node {

@@ -1,4 +1,4 @@
-#include "faultline/node/storage.h"
+#include "storage/storage.h"
 
 #include <atomic>
 #include <filesystem>

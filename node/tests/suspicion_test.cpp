@@ -1,4 +1,4 @@
-#include "faultline/node/suspicion.h"
+#include "swim/suspicion.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "faultline/node/swim_protocol.h"
+#include "swim/swim_protocol.h"
 
 #include <set>
 

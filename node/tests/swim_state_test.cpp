@@ -1,4 +1,4 @@
-#include "faultline/node/swim_state.h"
+#include "swim/swim_state.h"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
 // Push-pull over TCP (swim_stream.h): the base64 layer, the limits, and a
 // 3,000-member view through the real frame codec (protocol.h).
-#include "faultline/node/swim_stream.h"
+#include "swim/swim_stream.h"
 
 #include <random>
 
 #include <gtest/gtest.h>
 
 #include "faultline/node/protocol.h"
-#include "faultline/node/swim_wire.h"
+#include "swim/swim_wire.h"
 
 namespace faultline::node::swim {
 namespace {

@@ -1,4 +1,4 @@
-#include "faultline/node/swim_wire.h"
+#include "swim/swim_wire.h"
 
 #include <gtest/gtest.h>
 

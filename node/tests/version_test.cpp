@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <random>
 
-#include "faultline/node/hlc.h"
+#include "hlc.h"
 
 namespace faultline::node {
 namespace {

@@ -7,6 +7,9 @@
 #include <random>
 #include <set>
 
+#include "swim/central_heartbeat.h"
+#include "swim/swim_protocol.h"
+
 namespace faultline::node::sim {
 
 using swim::MemberIdx;

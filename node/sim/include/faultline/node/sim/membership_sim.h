@@ -18,8 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "faultline/node/central_heartbeat.h"
-#include "faultline/node/swim_protocol.h"
+#include "faultline/node/membership_config.h"
 
 namespace faultline::node::sim {
 
