@@ -11,7 +11,7 @@
 #include <thread>
 #include <sstream>
 
-#include "../src/ip_tool.h"  // the listings under test are private to harness/
+#include "backends/ip_tool.h"  // the listings under test are private to harness/
 #include "backend_itest_support.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/test_dir.h"

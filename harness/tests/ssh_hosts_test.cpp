@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "../src/ssh_session.h"
+#include "ssh/ssh_session.h"
 #include "faultline/harness/backend.h"
 #include "faultline/process/command.h"
 #include "faultline/testing/test_dir.h"

@@ -132,7 +132,7 @@ std::string anomaly_sentence(const std::string& kind, const std::string& descrip
 std::string replay_command(const Json& c) {
   if (!c.is_object() || c.empty()) return "";
   // Runs record their replay line, derived from the run options' one
-  // description (harness/src/run_options.h). What follows rebuilds it for
+  // description (harness/src/run/run_options.h). What follows rebuilds it for
   // runs stored before they did.
   if (c.contains("replay") && c["replay"].is_string() && !c["replay"].get<std::string>().empty())
     return c["replay"].get<std::string>();

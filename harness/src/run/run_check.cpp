@@ -1,0 +1,59 @@
+// Step 5 of a run: check and judge the recorded history, as `faultline
+// check` would, and word the closing lines (what was injected, what was
+// checked).
+#include "faultline/checker/judge.h"
+#include "faultline/history/load.h"
+#include "faultline/nemesis/summary.h"
+#include "faultline/reports/text_format.h"
+#include "run/run_state.h"
+
+namespace faultline::harness {
+using nlohmann::json;
+
+void check_run(RunState& s) {
+  const RunConfig& config = s.config;
+  RunOutcome& outcome = s.outcome;
+  json& results = s.results;
+  const auto check_start = Clock::now();
+  history::LoadInfo info;
+  const history::History h = history::load_history((s.dir / "history.jsonl").string(), history::Format::kJsonl, &info);
+  if (!h.ops.empty()) {
+    // Op times count from t0, the moment run_test began.
+    s.timings["first_op_s"] = static_cast<double>(h.ops.front().time) / 1e9;
+  }
+  if (const auto fp = h.meta.find("final_phase"); fp != h.meta.end() && fp->contains("unread") &&
+                                                   !(*fp)["unread"].empty())
+    results["final_phase_unread_keys"] = (*fp)["unread"];
+  check::CheckOptions options;
+  options.strict_stale = s.plan.strict_stale;
+  options.max_witnesses = config.max_witnesses;
+  const check::Report report = check::check_history(h, s.plan.model, options);
+  const check::Judgement j = check::judge(report, {s.plan.expected_for, s.plan.expected_anomalies});
+  outcome.verdict = j.valid;
+  outcome.expected = j.expected;
+  outcome.headline = j.headline();
+  results["model"] = s.plan.model;
+  results["results"] = j.results;
+  results["expected_anomalies"] = s.plan.expected_anomalies;
+  results["expected"] = j.expected;
+  if (j.expected) results["expected_for"] = j.expected_for;
+  results["headline"] = j.headline();
+  if (!config.expect.empty()) {
+    outcome.expect_given = true;
+    outcome.expect_unmet = check::expectation_unmet(j, config.expect);
+    results["expect"] = check::expect_record(config.expect, outcome.expect_unmet);
+  }
+  // The closing lines: what was injected and what was checked.
+  std::vector<std::pair<std::string, json>> starts;
+  for (const auto& e : h.nemesis)
+    if (e.phase == history::FaultPhase::kStart) starts.emplace_back(e.fault, e.params);
+  const std::int64_t ops = s.stats.ok.load() + s.stats.fail.load() + s.stats.info.load();
+  results["summary"] = {{"faults", nemesis::describe_windows(starts)},
+                        {"checked", "checked " + reports::thousands(ops) + " ops: " + j.findings()}};
+  s.rec.anomalies = j.counts;
+  s.rec.anomaly_count = j.anomaly_count;
+  s.rec.expected = j.expected;
+  s.timings["check_s"] = seconds_since(check_start);
+}
+
+}  // namespace faultline::harness
