@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "faultline/nemesis/random.h"
-#include "faults.h"
+#include "faults/faults.h"
 
 namespace faultline::nemesis {
 namespace {

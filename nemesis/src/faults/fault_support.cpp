@@ -1,5 +1,5 @@
 // Helpers shared by the Fault implementations.
-#include "faults.h"
+#include "faults/faults.h"
 
 #include <thread>
 

@@ -14,9 +14,9 @@
 #include <functional>
 #include <vector>
 
-#include "lin_budget.h"
-#include "lin_ops.h"
-#include "lin_search.h"
+#include "linearizability/lin_budget.h"
+#include "linearizability/lin_ops.h"
+#include "linearizability/lin_search.h"
 
 namespace faultline::check::lin {
 

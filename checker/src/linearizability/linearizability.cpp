@@ -10,13 +10,13 @@
 #include <memory>
 #include <thread>
 
-#include "lin_budget.h"
-#include "lin_kv_model.h"
-#include "lin_ops.h"
-#include "lin_reduce.h"
-#include "lin_register_model.h"
-#include "lin_search.h"
-#include "lin_witness.h"
+#include "linearizability/lin_budget.h"
+#include "linearizability/lin_kv_model.h"
+#include "linearizability/lin_ops.h"
+#include "linearizability/lin_reduce.h"
+#include "linearizability/lin_register_model.h"
+#include "linearizability/lin_search.h"
+#include "linearizability/lin_witness.h"
 
 namespace faultline::check {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "lin_ops.h"
+#include "linearizability/lin_ops.h"
 
 namespace faultline::check::lin {
 

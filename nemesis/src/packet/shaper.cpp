@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "faultline/nemesis/nfqueue.h"
-#include "shape_rules.h"
+#include "packet/shape_rules.h"
 
 namespace faultline::nemesis {
 using process::Status;

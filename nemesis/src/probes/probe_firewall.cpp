@@ -5,7 +5,7 @@
 
 #include "faultline/process/command.h"
 #include "faultline/nemesis/nfqueue.h"
-#include "probe_support.h"
+#include "probes/probe_support.h"
 
 namespace faultline::nemesis::detail {
 using process::ChildOutcome;

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "faultline/nemesis/qdisc.h"
-#include "probe_support.h"
+#include "probes/probe_support.h"
 
 namespace faultline::nemesis::detail {
 using process::ChildOutcome;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "faultline/checker/linearizability.h"
-#include "lin_ops.h"
+#include "linearizability/lin_ops.h"
 
 namespace faultline::check::lin {
 

@@ -14,7 +14,7 @@
 #include "faultline/nemesis/netem_fault.h"
 #include "faultline/nemesis/shape_agent.h"
 #include "faultline/process/background.h"
-#include "faults.h"
+#include "faults/faults.h"
 
 namespace faultline::nemesis {
 using process::BackgroundCommand;

@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "faultline/process/forked.h"
-#include "probe_support.h"
+#include "probes/probe_support.h"
 
 namespace faultline::nemesis {
 using process::ChildOutcome;

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "lin_flat_map.h"
-#include "lin_ops.h"
+#include "linearizability/lin_flat_map.h"
+#include "linearizability/lin_ops.h"
 
 namespace faultline::check::lin {
 

@@ -1,4 +1,4 @@
-#include "lin_reduce.h"
+#include "linearizability/lin_reduce.h"
 
 #include <algorithm>
 #include <unordered_map>

@@ -14,7 +14,7 @@
 //
 // Everything in the hot loop is integers: op indices, interned states,
 // bitsets, and keys compared word by word.
-#include "lin_search.h"
+#include "linearizability/lin_search.h"
 
 #include <algorithm>
 #include <cstring>
@@ -22,9 +22,9 @@
 #include <new>
 #include <tuple>
 
-#include "lin_cache.h"
-#include "lin_kv_model.h"
-#include "lin_register_model.h"
+#include "linearizability/lin_cache.h"
+#include "linearizability/lin_kv_model.h"
+#include "linearizability/lin_register_model.h"
 
 namespace faultline::check::lin {
 namespace {

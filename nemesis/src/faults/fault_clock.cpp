@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "faultline/nemesis/clock_file.h"
-#include "faults.h"
+#include "faults/faults.h"
 
 namespace faultline::nemesis {
 using process::CommandResult;

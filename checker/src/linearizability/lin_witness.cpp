@@ -1,9 +1,9 @@
-#include "lin_witness.h"
+#include "linearizability/lin_witness.h"
 
 #include <algorithm>
 #include <unordered_map>
 
-#include "lin_reduce.h"
+#include "linearizability/lin_reduce.h"
 
 namespace faultline::check::lin {
 namespace {

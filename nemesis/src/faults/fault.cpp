@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "faults.h"
+#include "faults/faults.h"
 
 namespace faultline::nemesis {
 

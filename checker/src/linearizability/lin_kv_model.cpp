@@ -1,4 +1,4 @@
-#include "lin_kv_model.h"
+#include "linearizability/lin_kv_model.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "probe_support.h"
+#include "probes/probe_support.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

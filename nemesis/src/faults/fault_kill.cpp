@@ -1,6 +1,6 @@
 // kill: SIGKILL of target nodes; the window closes by starting them again on
 // the same data dir (a crash-restart, not a wipe).
-#include "faults.h"
+#include "faults/faults.h"
 
 namespace faultline::nemesis {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "faultline/nemesis/firewall.h"
 #include "faultline/nemesis/grudge.h"
-#include "faults.h"
+#include "faults/faults.h"
 
 namespace faultline::nemesis {
 namespace {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "faultline/checker/checker.h"
-#include "lin_budget.h"
-#include "lin_ops.h"
+#include "linearizability/lin_budget.h"
+#include "linearizability/lin_ops.h"
 
 namespace faultline::check::lin {
 

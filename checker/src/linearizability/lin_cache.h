@@ -13,8 +13,8 @@
 #include <memory>
 #include <vector>
 
-#include "lin_budget.h"
-#include "lin_flat_map.h"
+#include "linearizability/lin_budget.h"
+#include "linearizability/lin_flat_map.h"
 
 namespace faultline::check::lin {
 

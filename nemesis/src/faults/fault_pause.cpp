@@ -6,7 +6,7 @@
 #include <map>
 
 #include "faultline/nemesis/freezer.h"
-#include "faults.h"
+#include "faults/faults.h"
 
 namespace faultline::nemesis {
 using process::Status;

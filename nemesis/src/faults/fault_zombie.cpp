@@ -1,6 +1,6 @@
 // zombie: the store's zombie mode on target nodes — membership and liveness
 // probes are answered, data requests hang. The failure a heartbeat cannot see.
-#include "faults.h"
+#include "faults/faults.h"
 
 namespace faultline::nemesis {
 namespace {

@@ -17,7 +17,7 @@
 #include "faultline/nemesis/capabilities.h"
 #include "faultline/process/command.h"
 #include "faultline/nemesis/freezer.h"
-#include "probe_support.h"
+#include "probes/probe_support.h"
 
 namespace faultline::nemesis {
 using process::ChildOutcome;

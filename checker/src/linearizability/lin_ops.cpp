@@ -1,4 +1,4 @@
-#include "lin_ops.h"
+#include "linearizability/lin_ops.h"
 
 #include <string_view>
 #include <unordered_map>

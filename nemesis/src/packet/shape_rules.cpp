@@ -1,4 +1,4 @@
-#include "shape_rules.h"
+#include "packet/shape_rules.h"
 
 #include <chrono>
 #include <optional>
