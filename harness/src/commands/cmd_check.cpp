@@ -18,6 +18,7 @@
 
 #include "commands/commands.h"
 #include "faultline/checker/judge.h"
+#include "faultline/checker/pipeline.h"
 #include "faultline/history/load.h"
 #include "faultline/history/pairing.h"
 #include "faultline/checker/registry.h"
@@ -67,50 +68,29 @@ int check_one(const CheckArgs& args, const std::string& path, std::ostream& out,
               << h.nemesis.size() << " nemesis events)\n";
     return kExitValid;
   }
-  std::string model = args.model;
-  if (model.empty() && h.meta.contains("model") && h.meta["model"].is_string()) model = h.meta["model"];
-  if (model.empty()) {
-    err << "faultline check: " << file << ": no model: pass --model (one of";
-    for (const auto& m : check::known_models()) err << " " << m;
-    err << ") or record meta.model in the history\n";
-    return kExitUsage;
-  }
-  // A history the harness wrote says which anomalies its store preset is
-  // documented to show (meta.check), so a re-check labels them as the run did.
-  check::CheckOptions options = args.options;
-  check::Expectation expectation;
-  if (const Json* c = h.meta.contains("check") ? &h.meta["check"] : nullptr; c && c->is_object()) {
-    if (c->value("strict_stale", false) == true) options.strict_stale = true;
-    // "allowed_anomalies": histories recorded before the verdict became the model's.
-    for (const char* field : {"expected_anomalies", "allowed_anomalies"}) {
-      if (c->contains(field) && (*c)[field].is_array())
-        for (const auto& k : (*c)[field])
-          if (k.is_string() && !expectation.expects(k.get<std::string>())) expectation.kinds.push_back(k.get<std::string>());
-    }
-    if (c->contains("expected_for") && (*c)["expected_for"].is_string()) expectation.label = (*c)["expected_for"];
-  }
-  if (expectation.label.empty() && h.meta.contains("store_preset") && h.meta["store_preset"].is_string())
-    expectation.label = h.meta["store_preset"];
   // Jepsen's semantics unless asked: a failed cas constrains nothing. Asked,
   // the history is mapped into explicit observations before any checker.
   if (args.failed_cas == "observe") doc["failed_cas_observed"] = history::observe_failed_cas(h);
-  check::Report report;
+  // Model and expectation from the history's meta unless given: a history
+  // the harness wrote is judged as its run judged it.
+  check::CheckOutcome checked;
   try {
-    report = check::check_history(h, model, options);
+    checked = check::check_and_judge(h, {args.model, args.options, std::nullopt, args.expect});
+  } catch (const check::NoModelError& e) {
+    err << "faultline check: " << file << ": " << e.what() << "\n";
+    return kExitUsage;
   } catch (const std::invalid_argument& e) {
     err << "faultline check: " << e.what() << "\n";
     return kExitUsage;
   }
-  const check::Judgement judgement = check::judge(report, expectation);
+  const check::Judgement& judgement = checked.judgement;
+  const std::string& model = checked.model;
   doc["model"] = model;
   doc.update(judgement.summary());  // valid, headline, counts, expected
-  if (!expectation.kinds.empty()) doc["expected_anomalies"] = expectation.kinds;
+  if (!checked.expectation.kinds.empty()) doc["expected_anomalies"] = checked.expectation.kinds;
   doc["results"] = judgement.results;
-  std::string unmet;
-  if (!args.expect.empty()) {
-    unmet = check::expectation_unmet(judgement, args.expect);
-    doc["expect"] = check::expect_record(args.expect, unmet);
-  }
+  const std::string& unmet = checked.expect_unmet;
+  if (checked.expect_given) doc["expect"] = check::expect_record(args.expect, unmet);
   doc["seconds"] = seconds();
   out << doc.dump() << "\n";
   std::string line = file + ": " + judgement.headline() + " (" + model + ", " + std::to_string(operations.size()) +
@@ -121,8 +101,7 @@ int check_one(const CheckArgs& args, const std::string& path, std::ostream& out,
   line += std::string(", ") + secs + " s)";
   if (!args.expect.empty()) line += unmet.empty() ? "; --expect met" : "; --expect not met: " + unmet;
   err << line << "\n";
-  if (!args.expect.empty()) return unmet.empty() ? kExitValid : kExitInvalid;
-  return check::exit_code(judgement.valid);
+  return checked.exit_code();
 }
 
 // Checks every file, `jobs` at a time, and prints each file's output as

@@ -1,7 +1,7 @@
 // Step 5 of a run: check and judge the recorded history, as `faultline
 // check` would, and word the closing lines (what was injected, what was
 // checked).
-#include "faultline/checker/judge.h"
+#include "faultline/checker/pipeline.h"
 #include "faultline/history/load.h"
 #include "faultline/nemesis/summary.h"
 #include "faultline/reports/text_format.h"
@@ -27,20 +27,23 @@ void check_run(RunState& s) {
   check::CheckOptions options;
   options.strict_stale = s.plan.strict_stale;
   options.max_witnesses = config.max_witnesses;
-  const check::Report report = check::check_history(h, s.plan.model, options);
-  const check::Judgement j = check::judge(report, {s.plan.expected_for, s.plan.expected_anomalies});
+  // The plan's model and expectation, given explicitly: the same pipeline as
+  // `faultline check`, which reads them back from the history's meta.
+  const check::CheckOutcome checked = check::check_and_judge(
+      h, {s.plan.model, options, check::Expectation{s.plan.expected_for, s.plan.expected_anomalies}, config.expect});
+  const check::Judgement& j = checked.judgement;
   outcome.verdict = j.valid;
   outcome.expected = j.expected;
   outcome.headline = j.headline();
-  results["model"] = s.plan.model;
+  results["model"] = checked.model;
   results["results"] = j.results;
   results["expected_anomalies"] = s.plan.expected_anomalies;
   results["expected"] = j.expected;
   if (j.expected) results["expected_for"] = j.expected_for;
   results["headline"] = j.headline();
-  if (!config.expect.empty()) {
+  if (checked.expect_given) {
     outcome.expect_given = true;
-    outcome.expect_unmet = check::expectation_unmet(j, config.expect);
+    outcome.expect_unmet = checked.expect_unmet;
     results["expect"] = check::expect_record(config.expect, outcome.expect_unmet);
   }
   // The closing lines: what was injected and what was checked.
