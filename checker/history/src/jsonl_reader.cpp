@@ -5,7 +5,7 @@
 // parsed in place by simdjson's On Demand parser, whose padding requirement is
 // met by keeping spare bytes after the chunk buffer; and only `value`
 // (and a nemesis event's parameters) become nlohmann::json, the fields with a
-// fixed type going straight into the event. Errors are rare, so the error path
+// fixed type going straight into the event (jsonl_line.h). Errors are rare, so the error path
 // is allowed to be slow: it re-parses the offending line with nlohmann::json to
 // tell a syntax error (with its column) from a well-formed line that is not a
 // valid event.
@@ -18,127 +18,20 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <optional>
 
 #include "faultline/history/jsonl.h"
+#include "jsonl_line.h"
 
 namespace faultline::history {
 
 namespace {
 
 namespace ondemand = simdjson::ondemand;
-
-// A line that could not be decoded. `syntax` marks problems with the JSON
-// itself rather than with the event it describes.
-struct LineFault {
-  std::size_t column = 1;
-  std::string message;
-  bool syntax = false;
-  // The column is exact (not where a lazy parser happened to notice), so it
-  // beats the re-parse's guess.
-  bool exact = false;
-};
-
-[[noreturn]] void syntax_fault(simdjson::error_code err, std::size_t column = 1) {
-  throw LineFault{column, simdjson::error_message(err), true};
-}
-
-std::string_view json_type_name(ondemand::json_type t) {
-  switch (t) {
-    case ondemand::json_type::array: return "an array";
-    case ondemand::json_type::object: return "an object";
-    case ondemand::json_type::number: return "a number";
-    case ondemand::json_type::string: return "a string";
-    case ondemand::json_type::boolean: return "a boolean";
-    case ondemand::json_type::null: return "null";
-  }
-  return "a value";
-}
-
-// Converts an On Demand value into nlohmann::json, consuming it.
-simdjson::error_code to_json(ondemand::value v, Json& out) {
-  ondemand::json_type type;
-  if (auto err = v.type().get(type)) return err;
-  switch (type) {
-    case ondemand::json_type::null: {
-      bool is_null = false;
-      if (auto err = v.is_null().get(is_null)) return err;
-      if (!is_null) return simdjson::N_ATOM_ERROR;
-      out = nullptr;
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::boolean: {
-      bool b = false;
-      if (auto err = v.get_bool().get(b)) return err;
-      out = b;
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::string: {
-      std::string_view s;
-      if (auto err = v.get_string().get(s)) return err;
-      out = std::string(s);
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::number: {
-      std::string_view raw = v.raw_json_token();
-      ondemand::number n;
-      if (v.get_number().get(n) != simdjson::SUCCESS) {
-        // Integers beyond 64 bits: keep them as doubles, as nlohmann would.
-        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r' || raw.back() == '\n')) {
-          raw.remove_suffix(1);
-        }
-        double d = 0;
-        auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), d);
-        if (ptr != raw.data() + raw.size()) return simdjson::NUMBER_ERROR;
-        if (ec == std::errc::result_out_of_range) d = std::strtod(std::string(raw).c_str(), nullptr);
-        out = d;
-        return simdjson::SUCCESS;
-      }
-      switch (n.get_number_type()) {
-        case ondemand::number_type::signed_integer: out = n.get_int64(); break;
-        case ondemand::number_type::unsigned_integer: out = n.get_uint64(); break;
-        case ondemand::number_type::floating_point_number: out = n.get_double(); break;
-      }
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::array: {
-      ondemand::array array;
-      if (auto err = v.get_array().get(array)) return err;
-      out = Json::array();
-      // Counting first (a walk over structural indexes, then a rewind) sizes
-      // the vector once instead of growing it element by element.
-      std::size_t count = 0;
-      if (auto err = array.count_elements().get(count)) return err;
-      out.get_ref<Json::array_t&>().reserve(count);
-      for (auto element : array) {
-        ondemand::value ev;
-        if (auto err = element.get(ev)) return err;
-        Json item;
-        if (auto err = to_json(ev, item)) return err;
-        out.push_back(std::move(item));
-      }
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::object: {
-      ondemand::object object;
-      if (auto err = v.get_object().get(object)) return err;
-      out = Json::object();
-      for (auto field : object) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        ondemand::value fv;
-        if (auto err = field.value().get(fv)) return err;
-        Json item;
-        if (auto err = to_json(fv, item)) return err;
-        out[std::string(key)] = std::move(item);
-      }
-      return simdjson::SUCCESS;
-    }
-  }
-  return simdjson::INCORRECT_TYPE;
-}
+using jsonl_line::LineFault;
+using Kind = jsonl_line::LineKind;
+using jsonl_line::decode_line;
 
 // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax
 // error while parsing ..." -> "syntax error while parsing ...".
@@ -246,221 +139,10 @@ struct HistoryReader::Impl {
     }
   }
 
-  enum class Kind { kOp, kNemesis, kMeta };
-
   // Decodes one line into `op`, `nemesis` or `meta`. Throws LineFault.
   Kind decode(std::string_view line, Op& op) {
     const std::size_t capacity = cap + simdjson::SIMDJSON_PADDING - (line.data() - buf.get());
-    auto column_of = [&](ondemand::value& v) -> std::size_t {
-      const std::string_view raw = v.raw_json_token();
-      return static_cast<std::size_t>(raw.data() - line.data()) + 1;
-    };
-    auto semantic = [](std::size_t column, std::string message) -> LineFault {
-      return LineFault{column, std::move(message), false};
-    };
-
-    ondemand::document doc;
-    if (auto err = parser.iterate(line.data(), line.size(), capacity).get(doc)) syntax_fault(err);
-    ondemand::object object;
-    if (auto err = doc.get_object().get(object)) {
-      if (err == simdjson::INCORRECT_TYPE) {
-        throw semantic(1, "a history line must be a JSON object");
-      }
-      syntax_fault(err);
-    }
-
-    bool has_index = false, has_time = false, has_process = false, has_type = false, has_f = false;
-    bool has_fault = false, has_meta = false, is_nemesis = false;
-    std::size_t index_column = 1, type_column = 1, f_column = 1;
-    std::int64_t index = -1, time = 0, process = 0;
-    std::string_view type_text;  // points into the parser, valid for this line
-    op.key.reset();
-    op.node.clear();
-    op.error.clear();
-    op.value = nullptr;
-    nemesis.nodes.clear();
-
-    for (auto field_result : object) {
-      ondemand::field field;
-      if (auto err = std::move(field_result).get(field)) syntax_fault(err);
-      std::string_view key;
-      if (auto err = field.unescaped_key().get(key)) syntax_fault(err);
-      ondemand::value v = field.value();
-
-      auto get_int = [&](const char* what) -> std::int64_t {
-        std::int64_t out = 0;
-        const std::size_t col = column_of(v);
-        if (auto err = v.get_int64().get(out)) {
-          if (err == simdjson::INCORRECT_TYPE || err == simdjson::NUMBER_OUT_OF_RANGE) {
-            throw semantic(col, std::string("\"") + what + "\" must be an integer");
-          }
-          syntax_fault(err, col);
-        }
-        return out;
-      };
-      auto get_string = [&](const char* what) -> std::string_view {
-        std::string_view out;
-        const std::size_t col = column_of(v);
-        if (auto err = v.get_string().get(out)) {
-          if (err == simdjson::INCORRECT_TYPE) throw semantic(col, std::string("\"") + what + "\" must be a string");
-          syntax_fault(err, col);
-        }
-        return out;
-      };
-      auto is_null = [&]() {
-        // Positions are taken before each call: after an error the value
-        // must not be touched again.
-        const std::size_t col = column_of(v);
-        ondemand::json_type t;
-        if (auto err = v.type().get(t)) syntax_fault(err, col);
-        if (t != ondemand::json_type::null) return false;
-        bool null = false;
-        if (auto err = v.is_null().get(null)) syntax_fault(err, col);
-        return true;
-      };
-
-      if (key == "index") {
-        index_column = column_of(v);
-        index = get_int("index");
-        if (index < 0) throw semantic(index_column, "\"index\" must be >= 0");
-        has_index = true;
-      } else if (key == "time") {
-        time = get_int("time");
-        has_time = true;
-      } else if (key == "process") {
-        const std::size_t col = column_of(v);
-        ondemand::json_type t;
-        if (auto err = v.type().get(t)) syntax_fault(err, col);
-        if (t == ondemand::json_type::string) {
-          std::string_view s;
-          if (auto err = v.get_string().get(s)) syntax_fault(err, col);
-          if (s != "nemesis") {
-            throw semantic(col, "\"process\" must be an integer >= 0 or \"nemesis\", not \"" + std::string(s) + "\"");
-          }
-          is_nemesis = true;
-        } else {
-          if (t != ondemand::json_type::number) {
-            throw semantic(col, "\"process\" must be an integer >= 0 or \"nemesis\", not " +
-                                    std::string(json_type_name(t)));
-          }
-          process = get_int("process");
-          if (process < 0) throw semantic(col, "\"process\" must be >= 0");
-          is_nemesis = false;
-        }
-        has_process = true;
-      } else if (key == "type") {
-        type_column = column_of(v);
-        type_text = get_string("type");
-        has_type = true;
-      } else if (key == "f") {
-        f_column = column_of(v);
-        const std::string_view f = get_string("f");
-        op.f.assign(f.data(), f.size());
-        has_f = true;
-      } else if (key == "key") {
-        const std::size_t col = column_of(v);
-        ondemand::json_type t;
-        if (auto err = v.type().get(t)) syntax_fault(err, col);
-        if (t == ondemand::json_type::string) {
-          const std::string_view k = get_string("key");
-          op.key.emplace(k.data(), k.size());
-        } else if (t == ondemand::json_type::number) {
-          op.key.emplace(std::to_string(get_int("key")));
-        } else if (!is_null()) {
-          throw semantic(col, "\"key\" must be a string or an integer");
-        }
-      } else if (key == "value") {
-        const std::size_t col = column_of(v);
-        if (auto err = to_json(v, op.value)) syntax_fault(err, col);
-      } else if (key == "node") {
-        if (!is_null()) {
-          const std::string_view s = get_string("node");
-          op.node.assign(s.data(), s.size());
-        }
-      } else if (key == "error") {
-        ondemand::json_type t;
-        const std::size_t col = column_of(v);
-        if (auto err = v.type().get(t)) syntax_fault(err, col);
-        if (t == ondemand::json_type::string) {
-          const std::string_view s = get_string("error");
-          op.error.assign(s.data(), s.size());
-        } else {
-          // Other tools put structured errors here; keep them as JSON text.
-          Json e;
-          if (auto err = to_json(v, e)) syntax_fault(err, col);
-          op.error = e.is_null() ? std::string() : e.dump(-1, ' ', false, Json::error_handler_t::replace);
-        }
-      } else if (key == "fault") {
-        const std::string_view s = get_string("fault");
-        nemesis.fault.assign(s.data(), s.size());
-        has_fault = true;
-      } else if (key == "nodes") {
-        const std::size_t col = column_of(v);
-        Json nodes;
-        if (auto err = to_json(v, nodes)) syntax_fault(err, col);
-        if (!nodes.is_array()) throw semantic(col, "\"nodes\" must be an array of strings");
-        for (const Json& n : nodes) {
-          if (!n.is_string()) throw semantic(col, "\"nodes\" must be an array of strings");
-          nemesis.nodes.push_back(n.get<std::string>());
-        }
-      } else if (key == "meta") {
-        const std::size_t col = column_of(v);
-        Json m;
-        if (auto err = to_json(v, m)) syntax_fault(err, col);
-        if (!m.is_object()) throw semantic(col, "\"meta\" must be an object");
-        meta.update(m);
-        has_meta = true;
-      } else {
-        // Unknown fields are allowed (the format may grow) but must still be
-        // well-formed JSON; converting them is the validation.
-        const std::size_t col = column_of(v);
-        Json ignored;
-        if (auto err = to_json(v, ignored)) syntax_fault(err, col);
-      }
-    }
-    const char* rest = nullptr;
-    if (doc.current_location().get(rest) == simdjson::SUCCESS) {
-      throw LineFault{static_cast<std::size_t>(rest - line.data()) + 1, "unexpected text after the JSON object", true,
-                      true};
-    }
-
-    if (has_meta) return Kind::kMeta;
-    if (!has_process) throw semantic(1, "missing field \"process\"");
-    if (!has_type) throw semantic(1, "missing field \"type\"");
-    if (!has_f) throw semantic(1, "missing field \"f\"");
-    if (!has_index) index = last_index + 1;
-    if (index <= last_index) {
-      throw semantic(index_column, "\"index\" " + std::to_string(index) +
-                                       " is not greater than the previous event's index " +
-                                       std::to_string(last_index));
-    }
-    if (!has_time) time = index;
-
-    if (is_nemesis) {
-      if (type_text != "info") {
-        throw semantic(type_column, "a nemesis event must have \"type\" \"info\", not \"" + std::string(type_text) + "\"");
-      }
-      const auto phase = parse_fault_phase(op.f);
-      if (!phase) throw semantic(f_column, "a nemesis event's \"f\" must be \"start\" or \"stop\", not \"" + op.f + "\"");
-      if (!has_fault) throw semantic(1, "missing field \"fault\" on a nemesis event");
-      nemesis.index = index;
-      nemesis.time = time;
-      nemesis.phase = *phase;
-      nemesis.params = std::move(op.value);
-      last_index = index;
-      return Kind::kNemesis;
-    }
-    const auto type = parse_op_type(type_text);
-    if (!type) {
-      throw semantic(type_column, "unknown \"type\" \"" + std::string(type_text) +
-                                      "\": expected invoke, ok, fail or info");
-    }
-    op.index = index;
-    op.time = time;
-    op.process = process;
-    op.type = *type;
-    last_index = index;
-    return Kind::kOp;
+    return decode_line(parser, line, capacity, {op, nemesis, meta, last_index});
   }
 
   // Turns a LineFault on `line` into a HistoryError, or returns false when
