@@ -63,6 +63,29 @@ inline const char* to_string(Exhausted e) {
   return "?";
 }
 
+// Holds a reservation against the shared meter for the life of a search.
+class Reservation {
+ public:
+  explicit Reservation(MemoryMeter& meter) : meter_(meter) {}
+  ~Reservation() { meter_.release(bytes_); }
+  Reservation(const Reservation&) = delete;
+  Reservation& operator=(const Reservation&) = delete;
+  // Brings the reservation to `bytes`; false when the meter refuses.
+  bool resize(std::size_t bytes) {
+    if (bytes > bytes_) {
+      if (!meter_.reserve(bytes - bytes_)) return false;
+    } else {
+      meter_.release(bytes_ - bytes);
+    }
+    bytes_ = bytes;
+    return true;
+  }
+
+ private:
+  MemoryMeter& meter_;
+  std::size_t bytes_ = 0;
+};
+
 }  // namespace faultline::check::lin
 
 #endif  // FAULTLINE_CHECKER_LIN_BUDGET_H_

@@ -23,114 +23,12 @@
 #include <tuple>
 
 #include "linearizability/lin_cache.h"
+#include "linearizability/lin_event_list.h"
 #include "linearizability/lin_kv_model.h"
 #include "linearizability/lin_register_model.h"
 
 namespace faultline::check::lin {
 namespace {
-
-enum class EntryType : std::uint8_t { kCall, kReturn, kSoftReturn, kSentinel };
-
-// The event list of Wing & Gong: calls and completions in history order,
-// doubly linked so a linearized call and its completion can be lifted out
-// and put back in O(1).
-struct Entry {
-  std::int32_t prev;
-  std::int32_t next;
-  std::uint32_t op;
-  EntryType type;
-  std::int32_t match;  // a call's completion entry, or -1
-  std::uint32_t order = 0;  // a call's rank by (completion, invocation): candidates are tried in this order
-};
-
-class EventList {
- public:
-  explicit EventList(const std::vector<LinOp>& ops) {
-    std::vector<std::uint64_t> events;
-    events.reserve(ops.size() * 2);
-    for (std::uint32_t i = 0; i < ops.size(); ++i) {
-      events.push_back(std::uint64_t{ops[i].call} << 33 | std::uint64_t{i} << 1);
-      if (ops[i].ret != kNever) events.push_back(std::uint64_t{ops[i].ret} << 33 | std::uint64_t{i} << 1 | 1);
-    }
-    std::sort(events.begin(), events.end());
-    const auto n = static_cast<std::int32_t>(events.size());
-    e_.resize(static_cast<std::size_t>(n) + 2);
-    e_[0] = Entry{-1, 1, 0, EntryType::kSentinel, -1};
-    e_[static_cast<std::size_t>(n) + 1] = Entry{n, -1, 0, EntryType::kSentinel, -1};
-    std::vector<std::uint32_t> by_ret(ops.size());
-    for (std::uint32_t i = 0; i < ops.size(); ++i) by_ret[i] = i;
-    std::sort(by_ret.begin(), by_ret.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return ops[a].ret != ops[b].ret ? ops[a].ret < ops[b].ret : ops[a].call < ops[b].call;
-    });
-    std::vector<std::uint32_t> rank(ops.size());
-    for (std::uint32_t r = 0; r < by_ret.size(); ++r) rank[by_ret[r]] = r;
-    std::vector<std::int32_t> call_entry(ops.size(), -1);
-    for (std::int32_t k = 0; k < n; ++k) {
-      const std::uint64_t ev = events[static_cast<std::size_t>(k)];
-      const auto op = static_cast<std::uint32_t>((ev >> 1) & 0xffffffffu);
-      const bool is_return = (ev & 1) != 0;
-      const EntryType type = !is_return ? EntryType::kCall : ops[op].definite ? EntryType::kReturn : EntryType::kSoftReturn;
-      e_[static_cast<std::size_t>(k) + 1] = Entry{k, k + 2, op, type, -1, rank[op]};
-      if (is_return) {
-        e_[static_cast<std::size_t>(call_entry[op])].match = k + 1;
-      } else {
-        call_entry[op] = k + 1;
-      }
-    }
-  }
-
-  Entry& operator[](std::int32_t i) { return e_[static_cast<std::size_t>(i)]; }
-  const Entry& operator[](std::int32_t i) const { return e_[static_cast<std::size_t>(i)]; }
-  std::int32_t first() const { return e_[0].next; }
-
-  void lift(std::int32_t c) {
-    Entry& call = (*this)[c];
-    (*this)[call.prev].next = call.next;
-    (*this)[call.next].prev = call.prev;
-    if (call.match >= 0) {
-      Entry& ret = (*this)[call.match];
-      (*this)[ret.prev].next = ret.next;
-      (*this)[ret.next].prev = ret.prev;
-    }
-  }
-
-  void unlift(std::int32_t c) {
-    Entry& call = (*this)[c];
-    if (call.match >= 0) {
-      Entry& ret = (*this)[call.match];
-      (*this)[ret.prev].next = call.match;
-      (*this)[ret.next].prev = call.match;
-    }
-    (*this)[call.prev].next = c;
-    (*this)[call.next].prev = c;
-  }
-
- private:
-  std::vector<Entry> e_;
-};
-
-// Holds a reservation against the shared meter for the life of a search.
-class Reservation {
- public:
-  explicit Reservation(MemoryMeter& meter) : meter_(meter) {}
-  ~Reservation() { meter_.release(bytes_); }
-  Reservation(const Reservation&) = delete;
-  Reservation& operator=(const Reservation&) = delete;
-  // Brings the reservation to `bytes`; false when the meter refuses.
-  bool resize(std::size_t bytes) {
-    if (bytes > bytes_) {
-      if (!meter_.reserve(bytes - bytes_)) return false;
-    } else {
-      meter_.release(bytes_ - bytes);
-    }
-    bytes_ = bytes;
-    return true;
-  }
-
- private:
-  MemoryMeter& meter_;
-  std::size_t bytes_ = 0;
-};
 
 // One configuration on the current search path.
 struct Level {
