@@ -255,8 +255,10 @@ void add_checker_anomalies(const Json& result, std::vector<AnomalyView>& out, st
 
 }  // namespace
 
-ReportModel build_model(const ReportInput& in) {
-  ReportModel m;
+namespace {
+
+// The run's identity: what ran, on what, with which seed, and the verdict.
+void describe_run(const ReportInput& in, ReportModel& m) {
   const auto& h = in.history;
   const Json& c = in.config;
   const Json& r = in.results;
@@ -292,11 +294,21 @@ ReportModel build_model(const ReportInput& in) {
   m.expected = m.verdict == "invalid" && r.value("expected", false) == true;
   m.headline = str_field(r, "headline");
   m.error = str_field(r, "error");
+}
 
-  // Operations: outcomes, latencies and per-bucket counts.
+// The paired operations, and where each history index (an invocation's or a
+// completion's) lands among them.
+struct OperationIndex {
   std::vector<history::Operation> ops;
+  std::unordered_map<std::int64_t, std::size_t> by_invoke;  // history index of an invocation -> ops slot
+  std::unordered_map<std::int64_t, std::size_t> by_complete;
+};
+
+// Outcome counts and per-bucket latencies over the run's duration.
+OperationIndex count_operations(const history::History& h, ReportModel& m) {
+  OperationIndex x;
   try {
-    ops = history::pair_operations(h);
+    x.ops = history::pair_operations(h);
   } catch (const std::exception& e) {
     if (m.error.empty()) m.error = std::string("the history does not pair: ") + e.what();
   }
@@ -310,20 +322,18 @@ ReportModel build_model(const ReportInput& in) {
   const std::size_t nb = static_cast<std::size_t>(end / m.bucket_ns) + 1;
   m.buckets.resize(nb);
   std::vector<std::vector<double>> lat(nb);
-  std::unordered_map<std::int64_t, std::size_t> by_invoke;  // history index of an invocation -> ops slot
-  std::unordered_map<std::int64_t, std::size_t> by_complete;
-  by_invoke.reserve(ops.size());
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    const auto& o = ops[i];
+  x.by_invoke.reserve(x.ops.size());
+  for (std::size_t i = 0; i < x.ops.size(); ++i) {
+    const auto& o = x.ops[i];
     const auto& inv = h.ops[o.invoke];
-    by_invoke[inv.index] = i;
+    x.by_invoke[inv.index] = i;
     const auto type = o.outcome(h.ops);
     if (type == history::OpType::kOk) ++m.ok;
     else if (type == history::OpType::kFail) ++m.fail;
     else ++m.info;
     if (!o.completion) continue;
     const auto& comp = h.ops[*o.completion];
-    by_complete[comp.index] = i;
+    x.by_complete[comp.index] = i;
     auto& b = m.buckets[static_cast<std::size_t>(comp.time / m.bucket_ns)];
     const std::size_t bi = static_cast<std::size_t>(comp.time / m.bucket_ns);
     if (type == history::OpType::kOk) {
@@ -343,39 +353,49 @@ ReportModel build_model(const ReportInput& in) {
     b.p99_ms = quantile(lat[i], 0.99);
     b.max_ms = lat[i].empty() ? 0 : *std::max_element(lat[i].begin(), lat[i].end());
   }
+  return x;
+}
 
-  // Anomalies: each witness index resolved to its operation (an index may be
-  // an invocation or a completion; both name the same operation).
+// One anomaly's witness indexes resolved to operations (an index may be an
+// invocation or a completion; both name the same operation), in start order.
+std::vector<WitnessOp> resolve_witness(const std::vector<WitnessOp>& witness, const history::History& h,
+                                       const OperationIndex& x, std::int64_t end) {
+  std::vector<WitnessOp> resolved;
+  std::vector<std::size_t> seen;
+  for (const auto& w : witness) {
+    std::size_t slot;
+    if (auto it = x.by_invoke.find(w.invoke_index); it != x.by_invoke.end()) slot = it->second;
+    else if (auto jt = x.by_complete.find(w.invoke_index); jt != x.by_complete.end()) slot = jt->second;
+    else continue;  // not in this history (a checker bug or a truncated file): skip, the list says how many
+    if (std::find(seen.begin(), seen.end(), slot) != seen.end()) continue;
+    seen.push_back(slot);
+    const auto& o = x.ops[slot];
+    const auto& inv = h.ops[o.invoke];
+    const auto* comp = o.completion ? &h.ops[*o.completion] : nullptr;
+    WitnessOp op;
+    op.invoke_index = inv.index;
+    op.process = inv.process;
+    op.f = inv.f;
+    op.key = inv.key.value_or("");
+    op.node = inv.node;
+    const Json& value = comp && !comp->value.is_null() ? comp->value : inv.value;
+    op.value = value.dump();
+    op.outcome = std::string(history::to_string(o.outcome(h.ops)));
+    op.start = inv.time;
+    op.end = comp ? comp->time : end;
+    resolved.push_back(std::move(op));
+  }
+  std::sort(resolved.begin(), resolved.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+  return resolved;
+}
+
+// The checkers' listed anomalies with their witnesses, the faults around
+// them and a sentence each; unexpected ones first; true counts per kind.
+void list_anomalies(const Json& r, const history::History& h, const OperationIndex& x, ReportModel& m) {
   if (r.contains("results") && r["results"].is_array())
     for (const auto& res : r["results"]) add_checker_anomalies(res, m.anomalies, m.anomalies_omitted);
   for (auto& a : m.anomalies) {
-    std::vector<WitnessOp> resolved;
-    std::vector<std::size_t> seen;
-    for (const auto& w : a.witness) {
-      std::size_t slot;
-      if (auto it = by_invoke.find(w.invoke_index); it != by_invoke.end()) slot = it->second;
-      else if (auto jt = by_complete.find(w.invoke_index); jt != by_complete.end()) slot = jt->second;
-      else continue;  // not in this history (a checker bug or a truncated file): skip, the list says how many
-      if (std::find(seen.begin(), seen.end(), slot) != seen.end()) continue;
-      seen.push_back(slot);
-      const auto& o = ops[slot];
-      const auto& inv = h.ops[o.invoke];
-      const auto* comp = o.completion ? &h.ops[*o.completion] : nullptr;
-      WitnessOp op;
-      op.invoke_index = inv.index;
-      op.process = inv.process;
-      op.f = inv.f;
-      op.key = inv.key.value_or("");
-      op.node = inv.node;
-      const Json& value = comp && !comp->value.is_null() ? comp->value : inv.value;
-      op.value = value.dump();
-      op.outcome = std::string(history::to_string(o.outcome(h.ops)));
-      op.start = inv.time;
-      op.end = comp ? comp->time : end;
-      resolved.push_back(std::move(op));
-    }
-    std::sort(resolved.begin(), resolved.end(), [](const auto& x, const auto& y) { return x.start < y.start; });
-    a.witness = std::move(resolved);
+    a.witness = resolve_witness(a.witness, h, x, m.duration);
     if (!a.witness.empty()) {
       a.from = a.witness.front().start;
       a.to = a.witness.front().end;
@@ -393,9 +413,11 @@ ReportModel build_model(const ReportInput& in) {
       if (it.value().is_number_integer()) total += m.counts[it.key()] = it.value().get<std::int64_t>();
     m.anomalies_omitted = std::max<std::int64_t>(m.anomalies_omitted, total - static_cast<std::int64_t>(m.anomalies.size()));
   }
+}
 
-  // Clock offsets: a step to offsets_ms at each clock window's start, back to
-  // zero at its stop.
+// Clock offsets: a step to offsets_ms at each clock window's start, back to
+// zero at its stop.
+void clock_steps(ReportModel& m) {
   for (const auto& w : m.windows) {
     if (w.fault != "clock" || !w.params.contains("offsets_ms") || !w.params["offsets_ms"].is_object()) continue;
     for (auto it = w.params["offsets_ms"].begin(); it != w.params["offsets_ms"].end(); ++it) {
@@ -407,10 +429,12 @@ ReportModel build_model(const ReportInput& in) {
   }
   for (auto& [_, steps] : m.clock)
     std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+}
 
-  // Membership as each node saw it: the node logs a state change of a peer
-  // as event "member_state" (issue 7's membership seam) with fields member
-  // and state; "membership" is accepted as well.
+// Membership as each node saw it: the node logs a state change of a peer
+// as event "member_state" (issue 7's membership seam) with fields member
+// and state; "membership" is accepted as well.
+void membership_changes(const ReportInput& in, ReportModel& m) {
   for (const auto& [node, lines] : in.logs) {
     for (const auto& l : lines) {
       if (l.time) m.logs_aligned = true;
@@ -420,6 +444,17 @@ ReportModel build_model(const ReportInput& in) {
   }
   std::stable_sort(m.membership.begin(), m.membership.end(),
                    [](const auto& a, const auto& b) { return a.time < b.time; });
+}
+
+}  // namespace
+
+ReportModel build_model(const ReportInput& in) {
+  ReportModel m;
+  describe_run(in, m);
+  const OperationIndex ops = count_operations(in.history, m);
+  list_anomalies(in.results, in.history, ops, m);
+  clock_steps(m);
+  membership_changes(in, m);
   return m;
 }
 
