@@ -306,17 +306,50 @@ class SqliteStorage final : public Storage {
     cv_.notify_one();
   }
 
+  // The writer's prepared statements, made once on the write connection.
+  struct WriterStatements {
+    explicit WriterStatements(SQLite::Database& db)
+        : select(db, "SELECT record FROM kv WHERE key = ?"),
+          // An upsert updates the row in place (same rowid, index untouched);
+          // INSERT OR REPLACE deleted and re-inserted it, dirtying three pages.
+          upsert(db,
+                 "INSERT INTO kv(key, record, stamp_wall, own_counter) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET record = excluded.record, "
+                 "stamp_wall = excluded.stamp_wall, own_counter = excluded.own_counter"),
+          add_hint(db, "INSERT INTO hints(owner, key, record, created_ms) VALUES (?, ?, ?, ?)"),
+          del_hint(db, "DELETE FROM hints WHERE id = ?"),
+          del_kv(db, "DELETE FROM kv WHERE key = ?") {}
+    SQLite::Statement select, upsert, add_hint, del_hint, del_kv;
+  };
+
+  // What one batch did: for the cache, the commit observer and each job's callback.
+  struct BatchOutcome {
+    explicit BatchOutcome(std::size_t jobs) : merged(jobs), purged(jobs) {}
+    std::vector<Record> merged;  // an ApplyJob's stored record, by job
+    // Records this batch wrote, by key: a key written twice in one batch
+    // must merge into the first write, which neither the cache nor (before
+    // commit) the read connections see.
+    std::unordered_map<std::string, std::size_t> in_batch;
+    std::vector<std::pair<std::string, Record>> written;
+    std::vector<bool> changed;  // parallel to written: the stored record differs from before the batch
+    std::vector<std::vector<std::string>> purged;  // a PurgeJob's removed keys, by job
+    std::int64_t hint_delta = 0;
+    std::optional<std::string> error;
+
+    void note_written(const std::string& key, const Record& now, bool differs) {
+      if (auto b = in_batch.find(key); b != in_batch.end()) {
+        written[b->second].second = now;
+        if (differs) changed[b->second] = true;
+      } else {
+        in_batch.emplace(key, written.size());
+        written.emplace_back(key, now);
+        changed.push_back(differs);
+      }
+    }
+  };
+
   void writer_loop() {
-    SQLite::Statement select(*wdb_, "SELECT record FROM kv WHERE key = ?");
-    // An upsert updates the row in place (same rowid, index untouched);
-    // INSERT OR REPLACE deleted and re-inserted it, dirtying three pages.
-    SQLite::Statement upsert(*wdb_,
-                             "INSERT INTO kv(key, record, stamp_wall, own_counter) VALUES (?, ?, ?, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET record = excluded.record, "
-                             "stamp_wall = excluded.stamp_wall, own_counter = excluded.own_counter");
-    SQLite::Statement add_hint(*wdb_, "INSERT INTO hints(owner, key, record, created_ms) VALUES (?, ?, ?, ?)");
-    SQLite::Statement del_hint(*wdb_, "DELETE FROM hints WHERE id = ?");
-    SQLite::Statement del_kv(*wdb_, "DELETE FROM kv WHERE key = ?");
+    WriterStatements st(*wdb_);
     for (;;) {
       std::vector<Job> batch;
       {
@@ -328,121 +361,18 @@ class SqliteStorage final : public Storage {
           queue_.pop_front();
         }
       }
-      std::vector<Record> merged(batch.size());
-      // Records this batch wrote, by key: a key written twice in one batch
-      // must merge into the first write, which neither the cache nor (before
-      // commit) the read connections see.
-      std::unordered_map<std::string, std::size_t> in_batch;
-      std::vector<std::pair<std::string, Record>> written;
-      std::vector<bool> changed;  // parallel to written: the stored record differs from before the batch
-      std::vector<std::vector<std::string>> purged(batch.size());
-      std::int64_t hint_delta = 0;
-      std::optional<std::string> error;
-      try {
-        SQLite::Transaction tx(*wdb_);
-        // The key's record as of this point of the batch: a key written
-        // twice in one batch must merge into the first write, which neither
-        // the cache nor (before commit) the read connections see.
-        auto current = [&](const std::string& key) {
-          Record old;
-          if (auto b = in_batch.find(key); b != in_batch.end()) {
-            old = written[b->second].second;
-          } else if (auto hit = cache_.find(key)) {
-            old = *hit;
-          } else {
-            select.bind(1, key);
-            if (select.executeStep()) old = record_from_json(Json::parse(select.getColumn(0).getString()));
-            select.reset();
-          }
-          return old;
-        };
-        auto note_written = [&](const std::string& key, const Record& now, bool differs) {
-          if (auto b = in_batch.find(key); b != in_batch.end()) {
-            written[b->second].second = now;
-            if (differs) changed[b->second] = true;
-          } else {
-            in_batch.emplace(key, written.size());
-            written.emplace_back(key, now);
-            changed.push_back(differs);
-          }
-        };
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-          if (auto* a = std::get_if<ApplyJob>(&batch[i])) {
-            Record old = current(a->key);
-            merged[i] = merge(old, a->incoming, opts_.versioning);
-            note_written(a->key, merged[i], merged[i] != old);
-            if (merged[i] != old) {
-              upsert.bind(1, a->key);
-              upsert.bind(2, to_json(merged[i]).dump());
-              upsert.bind(3, static_cast<std::int64_t>(max_stamp(merged[i]).value_or(Stamp{}).wall));
-              upsert.bind(4, static_cast<std::int64_t>(node::max_own_counter(merged[i], opts_.node_id)));
-              upsert.exec();
-              upsert.reset();
-            }
-          } else if (auto* h = std::get_if<HintJob>(&batch[i])) {
-            add_hint.bind(1, h->owner);
-            add_hint.bind(2, h->key);
-            add_hint.bind(3, to_json(h->record).dump());
-            add_hint.bind(4, hint_clock_ms());
-            add_hint.exec();
-            add_hint.reset();
-            ++hint_delta;
-          } else if (auto* pj = std::get_if<PurgeJob>(&batch[i])) {
-            for (const auto& key : pj->keys) {
-              const Record old = current(key);
-              if (!all_tombstones(old) || max_stamp(old).value_or(Stamp{}).wall >= pj->cutoff_wall_us) continue;
-              del_kv.bind(1, key);
-              del_kv.exec();
-              del_kv.reset();
-              note_written(key, Record{}, true);
-              purged[i].push_back(key);
-            }
-          } else if (auto* d = std::get_if<DeleteJob>(&batch[i])) {
-            for (auto id : d->ids) {
-              del_hint.bind(1, id);
-              hint_delta -= del_hint.exec();
-              del_hint.reset();
-            }
-          }
-        }
-        tx.commit();  // under synchronous=FULL this is the one fsync of the batch
-      } catch (const std::exception& e) {
-        // The transaction rolled back: nothing of the batch is stored, so
-        // every job fails (and no statement is left half-bound).
-        error = std::string("storage write failed: ") + e.what();
-        select.reset();
-        upsert.reset();
-        add_hint.reset();
-        del_hint.reset();
-        del_kv.reset();
-        select.clearBindings();
-      }
-      if (!error) {
-        // The observer (anti-entropy's trees) sees a commit before it is
-        // acknowledged, so a tree never lags an acked write.
-        CommitObserver observer;
-        {
-          std::lock_guard lock(mu_);
-          observer = observer_;
-        }
-        if (observer)
-          for (std::size_t w = 0; w < written.size(); ++w)
-            if (changed[w]) observer(written[w].first, written[w].second);
-        // Before any acknowledgement below, so an acked write is what a
-        // cached read returns.
-        cache_.commit(written);
-        commits_ += 1;
-        writes_ += batch.size();
-        hint_count_ += hint_delta;
-      }
+      BatchOutcome out(batch.size());
+      write_batch(batch, st, out);
+      if (!out.error) publish(out, batch.size());
       for (std::size_t i = 0; i < batch.size(); ++i) {
+        const std::optional<std::string>& error = out.error;
         std::visit(
             [&](auto& job) {
               using T = std::decay_t<decltype(job)>;
               if constexpr (std::is_same_v<T, ApplyJob>) {
-                if (job.done) job.done(error, error ? Record{} : std::move(merged[i]));
+                if (job.done) job.done(error, error ? Record{} : std::move(out.merged[i]));
               } else if constexpr (std::is_same_v<T, PurgeJob>) {
-                if (job.done) job.done(error, error ? std::vector<std::string>{} : std::move(purged[i]));
+                if (job.done) job.done(error, error ? std::vector<std::string>{} : std::move(out.purged[i]));
               } else {
                 if (job.done) job.done(error);
               }
@@ -450,6 +380,99 @@ class SqliteStorage final : public Storage {
             batch[i]);
       }
     }
+  }
+
+  // The batch in one transaction: one commit, so under synchronous=FULL one
+  // fsync. On failure nothing of it is stored and out.error says why.
+  void write_batch(std::vector<Job>& batch, WriterStatements& st, BatchOutcome& out) {
+    try {
+      SQLite::Transaction tx(*wdb_);
+      // The key's record as of this point of the batch.
+      auto current = [&](const std::string& key) {
+        Record old;
+        if (auto b = out.in_batch.find(key); b != out.in_batch.end()) {
+          old = out.written[b->second].second;
+        } else if (auto hit = cache_.find(key)) {
+          old = *hit;
+        } else {
+          st.select.bind(1, key);
+          if (st.select.executeStep()) old = record_from_json(Json::parse(st.select.getColumn(0).getString()));
+          st.select.reset();
+        }
+        return old;
+      };
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (auto* a = std::get_if<ApplyJob>(&batch[i])) {
+          Record old = current(a->key);
+          out.merged[i] = merge(old, a->incoming, opts_.versioning);
+          out.note_written(a->key, out.merged[i], out.merged[i] != old);
+          if (out.merged[i] != old) {
+            st.upsert.bind(1, a->key);
+            st.upsert.bind(2, to_json(out.merged[i]).dump());
+            st.upsert.bind(3, static_cast<std::int64_t>(max_stamp(out.merged[i]).value_or(Stamp{}).wall));
+            st.upsert.bind(4, static_cast<std::int64_t>(node::max_own_counter(out.merged[i], opts_.node_id)));
+            st.upsert.exec();
+            st.upsert.reset();
+          }
+        } else if (auto* h = std::get_if<HintJob>(&batch[i])) {
+          st.add_hint.bind(1, h->owner);
+          st.add_hint.bind(2, h->key);
+          st.add_hint.bind(3, to_json(h->record).dump());
+          st.add_hint.bind(4, hint_clock_ms());
+          st.add_hint.exec();
+          st.add_hint.reset();
+          ++out.hint_delta;
+        } else if (auto* pj = std::get_if<PurgeJob>(&batch[i])) {
+          for (const auto& key : pj->keys) {
+            const Record old = current(key);
+            if (!all_tombstones(old) || max_stamp(old).value_or(Stamp{}).wall >= pj->cutoff_wall_us) continue;
+            st.del_kv.bind(1, key);
+            st.del_kv.exec();
+            st.del_kv.reset();
+            out.note_written(key, Record{}, true);
+            out.purged[i].push_back(key);
+          }
+        } else if (auto* d = std::get_if<DeleteJob>(&batch[i])) {
+          for (auto id : d->ids) {
+            st.del_hint.bind(1, id);
+            out.hint_delta -= st.del_hint.exec();
+            st.del_hint.reset();
+          }
+        }
+      }
+      tx.commit();  // under synchronous=FULL this is the one fsync of the batch
+    } catch (const std::exception& e) {
+      // The transaction rolled back: nothing of the batch is stored, so
+      // every job fails (and no statement is left half-bound).
+      out.error = std::string("storage write failed: ") + e.what();
+      st.select.reset();
+      st.upsert.reset();
+      st.add_hint.reset();
+      st.del_hint.reset();
+      st.del_kv.reset();
+      st.select.clearBindings();
+    }
+  }
+
+  // A committed batch made visible: to the commit observer, then the cache,
+  // before any job is acknowledged.
+  void publish(BatchOutcome& out, std::size_t jobs) {
+    // The observer (anti-entropy's trees) sees a commit before it is
+    // acknowledged, so a tree never lags an acked write.
+    CommitObserver observer;
+    {
+      std::lock_guard lock(mu_);
+      observer = observer_;
+    }
+    if (observer)
+      for (std::size_t w = 0; w < out.written.size(); ++w)
+        if (out.changed[w]) observer(out.written[w].first, out.written[w].second);
+    // Before any acknowledgement, so an acked write is what a cached read
+    // returns. The cache takes the written records (moved out of `out`).
+    cache_.commit(out.written);
+    commits_ += 1;
+    writes_ += jobs;
+    hint_count_ += out.hint_delta;
   }
 
   void fsync_files() {
