@@ -316,11 +316,15 @@ class Simulation {
     return true;
   }
 
-  Json result() {
-    const double dur = secs(c_.duration);
-    const double period = secs(c_.mode == Mode::kSwim ? c_.swim.protocol_period : c_.central.heartbeat_interval);
+  // How fast each crash was noticed: per observer (first suspicion, death
+  // declared) and cluster-wide (first anywhere, known by all, dissemination).
+  struct Detection {
     std::vector<double> first_suspicion, dead_declared, anywhere, known_by_all, dissemination;
     int not_known_by_all = 0;
+  };
+  Detection detection() const {
+    Detection d;
+    auto& [first_suspicion, dead_declared, anywhere, known_by_all, dissemination, not_known_by_all] = d;
     for (const auto& r : crashes_) {
       Time first_s = INT64_MAX, first_d = INT64_MAX, last_d = -1;
       bool all = true;
@@ -346,6 +350,53 @@ class Simulation {
         ++not_known_by_all;
       }
     }
+    return d;
+  }
+
+  // Messages per live member per second, bin by bin.
+  Json rate_timeline() const {
+    Json timeline = Json::array();
+    for (std::size_t b = 0; b < bins_.size(); ++b) {
+      const Time start = static_cast<Time>(b) * c_.timeline_bin;
+      const Time end = std::min(c_.duration, start + c_.timeline_bin);
+      std::size_t live = 0;
+      for (const auto& s : nodes_)
+        if (!s.crashed || s.crashed_at > start) ++live;
+      const double r = static_cast<double>(bins_[b].msgs) / static_cast<double>(live) / secs(end - start);
+      timeline.push_back({{"t", secs(start)}, {"msgs_per_member_per_s", std::round(r * 100) / 100}});
+    }
+    return timeline;
+  }
+
+  // A partition's figures: steady rate before it, the peak after the heal,
+  // and how long until every live member saw every other alive again.
+  void partition_figures(const Json& timeline, Json& j) const {
+    j["partition"] = {{"at_s", secs(c_.partition->at)}, {"length_s", secs(c_.partition->length)}};
+    j["reconverged_after_heal_s"] = reconverged_ ? Json(secs(*reconverged_)) : Json(nullptr);
+    // Steady state: the bins wholly before the partition, skipping the first.
+    double steady = 0, peak = 0;
+    int steady_bins = 0;
+    for (std::size_t b = 0; b < bins_.size(); ++b) {
+      const Time start = static_cast<Time>(b) * c_.timeline_bin;
+      const double r = timeline[b]["msgs_per_member_per_s"].get<double>();
+      if (b > 0 && start + c_.timeline_bin <= c_.partition->at) {
+        steady += r;
+        ++steady_bins;
+      }
+      if (start >= c_.partition->at + c_.partition->length - c_.timeline_bin) peak = std::max(peak, r);
+    }
+    if (steady_bins > 0) {
+      steady /= steady_bins;
+      j["steady_msgs_per_member_per_s"] = std::round(steady * 100) / 100;
+      j["peak_after_heal_msgs_per_member_per_s"] = peak;
+      j["peak_over_steady"] = std::round(peak / steady * 100) / 100;
+    }
+  }
+
+  Json result() {
+    const double dur = secs(c_.duration);
+    const double period = secs(c_.mode == Mode::kSwim ? c_.swim.protocol_period : c_.central.heartbeat_interval);
+    const Detection d = detection();
     std::vector<double> rates, byte_rates;
     for (const auto& s : nodes_) {
       if (s.crashed) continue;
@@ -360,16 +411,7 @@ class Simulation {
       }
       return Json{{"mean", std::round(sum / static_cast<double>(v.size()) * 100) / 100}, {"max", std::round(mx * 100) / 100}};
     };
-    Json timeline = Json::array();
-    for (std::size_t b = 0; b < bins_.size(); ++b) {
-      const Time start = static_cast<Time>(b) * c_.timeline_bin;
-      const Time end = std::min(c_.duration, start + c_.timeline_bin);
-      std::size_t live = 0;
-      for (const auto& s : nodes_)
-        if (!s.crashed || s.crashed_at > start) ++live;
-      const double r = static_cast<double>(bins_[b].msgs) / static_cast<double>(live) / secs(end - start);
-      timeline.push_back({{"t", secs(start)}, {"msgs_per_member_per_s", std::round(r * 100) / 100}});
-    }
+    const Json timeline = rate_timeline();
     std::uint64_t over_limit = 0, suspicions = 0, refuted = 0, declared = 0;
     for (const auto& s : nodes_) {
       const auto& k = s.swim ? s.swim->counters() : s.central->counters();
@@ -386,12 +428,12 @@ class Simulation {
         {"loss", c_.loss},
         {"crashed", crashes_.size()},
         {"protocol_period_s", period},
-        {"first_suspicion_s", dist(first_suspicion)},
-        {"first_suspicion_anywhere_s", dist(anywhere)},
-        {"dead_declared_s", dist(dead_declared)},
-        {"dead_known_by_all_s", dist(known_by_all)},
-        {"not_known_by_all", not_known_by_all},
-        {"dissemination_s", dist(dissemination)},
+        {"first_suspicion_s", dist(d.first_suspicion)},
+        {"first_suspicion_anywhere_s", dist(d.anywhere)},
+        {"dead_declared_s", dist(d.dead_declared)},
+        {"dead_known_by_all_s", dist(d.known_by_all)},
+        {"not_known_by_all", d.not_known_by_all},
+        {"dissemination_s", dist(d.dissemination)},
         {"log2_n", std::round(std::log2(c_.nodes) * 100) / 100},
         {"false_dead", false_dead_members_.size()},
         {"false_dead_views", false_dead_views_},
@@ -406,9 +448,9 @@ class Simulation {
     };
     const double round_s = c_.mode == Mode::kSwim && c_.swim.gossip_interval > 0 ? secs(c_.swim.gossip_interval) : period;
     Json rounds = nullptr;
-    if (!dissemination.empty()) {
+    if (!d.dissemination.empty()) {
       std::vector<double> r;
-      for (double d : dissemination) r.push_back(d / round_s);
+      for (double x : d.dissemination) r.push_back(x / round_s);
       rounds = dist(r);
     }
     j["dissemination_rounds"] = rounds;
@@ -418,28 +460,7 @@ class Simulation {
       j["monitor_msgs_per_s"] = std::round(static_cast<double>(m.msgs + m.received) / dur * 100) / 100;
       j["monitor_msgs_sent_per_s"] = std::round(static_cast<double>(m.msgs) / dur * 100) / 100;
     }
-    if (c_.partition) {
-      j["partition"] = {{"at_s", secs(c_.partition->at)}, {"length_s", secs(c_.partition->length)}};
-      j["reconverged_after_heal_s"] = reconverged_ ? Json(secs(*reconverged_)) : Json(nullptr);
-      // Steady state: the bins wholly before the partition, skipping the first.
-      double steady = 0, peak = 0;
-      int steady_bins = 0;
-      for (std::size_t b = 0; b < bins_.size(); ++b) {
-        const Time start = static_cast<Time>(b) * c_.timeline_bin;
-        const double r = timeline[b]["msgs_per_member_per_s"].get<double>();
-        if (b > 0 && start + c_.timeline_bin <= c_.partition->at) {
-          steady += r;
-          ++steady_bins;
-        }
-        if (start >= c_.partition->at + c_.partition->length - c_.timeline_bin) peak = std::max(peak, r);
-      }
-      if (steady_bins > 0) {
-        steady /= steady_bins;
-        j["steady_msgs_per_member_per_s"] = std::round(steady * 100) / 100;
-        j["peak_after_heal_msgs_per_member_per_s"] = peak;
-        j["peak_over_steady"] = std::round(peak / steady * 100) / 100;
-      }
-    }
+    if (c_.partition) partition_figures(timeline, j);
     if (!c_.pauses.empty()) j["paused_members"] = paused_members_.size();
     return j;
   }
