@@ -38,6 +38,33 @@ Trial relaxed(const Trial& t, const std::vector<std::uint32_t>& relax) {
   return out;
 }
 
+// The witness: what is still definite in `current`, and the last proof
+// (run on `proved`) mapped onto it.
+Witness witness_of(Trial current, const Trial& proved, const SearchResult& proof, bool complete) {
+  Witness w;
+  for (std::size_t i = 0; i < current.ops.size(); ++i)
+    if (current.ops[i].definite) w.ops.push_back(current.origin[i]);
+  std::sort(w.ops.begin(), w.ops.end());
+  w.minimal = complete;
+  // The proof's indices are into the trial it ran on; map them onto what
+  // was kept (observations completing after the cut were dropped).
+  if (!proof.linearization.empty() || proof.blocked != kNever) {
+    std::unordered_map<std::uint32_t, std::uint32_t> at;  // origin -> index in current
+    for (std::uint32_t i = 0; i < current.origin.size(); ++i) at.emplace(current.origin[i], i);
+    auto map = [&](std::uint32_t trial_index) {
+      auto it = at.find(proved.origin[trial_index]);
+      return it == at.end() ? kNever : it->second;
+    };
+    w.blocked = map(proof.blocked);
+    w.explained = w.blocked != kNever && !proof.linearization.empty();
+    for (std::uint32_t i : proof.linearization)
+      if (const std::uint32_t j = map(i); j != kNever) w.linearization.push_back(j);
+  }
+  w.relaxed = std::move(current.ops);
+  w.origin = std::move(current.origin);
+  return w;
+}
+
 }  // namespace
 
 Witness shrink_witness(const std::vector<LinOp>& ops, std::uint32_t blocked, const SearchFn& run, const Budget& budget,
@@ -139,28 +166,7 @@ Witness shrink_witness(const std::vector<LinOp>& ops, std::uint32_t blocked, con
     chunk = std::max<std::size_t>(1, std::min(chunk / 2, pool.size() / 2));
   }
 
-  Witness w;
-  for (std::size_t i = 0; i < current.ops.size(); ++i)
-    if (current.ops[i].definite) w.ops.push_back(current.origin[i]);
-  std::sort(w.ops.begin(), w.ops.end());
-  w.minimal = complete;
-  // The proof's indices are into the trial it ran on; map them onto what
-  // was kept (observations completing after the cut were dropped).
-  if (!proof.linearization.empty() || proof.blocked != kNever) {
-    std::unordered_map<std::uint32_t, std::uint32_t> at;  // origin -> index in current
-    for (std::uint32_t i = 0; i < current.origin.size(); ++i) at.emplace(current.origin[i], i);
-    auto map = [&](std::uint32_t trial_index) {
-      auto it = at.find(proved.origin[trial_index]);
-      return it == at.end() ? kNever : it->second;
-    };
-    w.blocked = map(proof.blocked);
-    w.explained = w.blocked != kNever && !proof.linearization.empty();
-    for (std::uint32_t i : proof.linearization)
-      if (const std::uint32_t j = map(i); j != kNever) w.linearization.push_back(j);
-  }
-  w.relaxed = std::move(current.ops);
-  w.origin = std::move(current.origin);
-  return w;
+  return witness_of(std::move(current), proved, proof, complete);
 }
 
 std::vector<std::uint32_t> supporters(const std::vector<LinOp>& ops, const std::vector<std::uint32_t>& core,
