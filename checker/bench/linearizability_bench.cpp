@@ -13,7 +13,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -127,27 +129,14 @@ history::History generate_kv(std::size_t ops, std::size_t keys, std::size_t clie
   return h;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int runs = 5;
-  std::size_t generated_ops = 1000000;
-  bool generated = true;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
-    else if (!std::strcmp(argv[i], "--generated-ops") && i + 1 < argc) generated_ops = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--no-generated")) generated = false;
-    else {
-      std::fprintf(stderr, "usage: %s [--runs N] [--generated-ops N] [--no-generated]\n", argv[0]);
-      return 254;
-    }
-  }
-
+// The conformance rows: each history with the verdict Porcupine gives it.
+// Empty (after saying why) when the verdict list cannot be read.
+std::optional<std::vector<Row>> load_rows() {
   const std::string dir = (faultline::testing::conformance_dir() / "porcupine").string() + "/";
   std::ifstream tsv(dir + "verdicts.tsv");
   if (!tsv) {
     std::fprintf(stderr, "cannot read %sverdicts.tsv\n", dir.c_str());
-    return 254;
+    return std::nullopt;
   }
   std::vector<Row> rows;
   std::string line;
@@ -165,6 +154,12 @@ int main(int argc, char** argv) {
     rows.push_back(std::move(r));
   }
 
+  return rows;
+}
+
+// Checks every row `runs` times; prints each row's verdict and times.
+// Returns the rows whose verdict differs from Porcupine's.
+int check_rows(std::vector<Row>& rows, int runs) {
   std::printf("Linearizability benchmark: %zu conformance rows, median of %d runs, 1 thread, no witness shrinking\n\n",
               rows.size(), runs);
   std::printf("%-22s %-13s %7s %-17s %-17s %10s %10s\n", "file", "model", "events", "expected", "got", "median ms", "min ms");
@@ -184,14 +179,21 @@ int main(int argc, char** argv) {
                 *std::min_element(r.times.begin(), r.times.end()) * 1e3, ok ? "" : "   <-- MISMATCH");
   }
 
-  // Totals per run, then the median of those totals.
-  auto total = [&](auto pick) {
-    std::vector<double> per_run(static_cast<std::size_t>(runs), 0.0);
-    for (const Row& r : rows)
-      if (pick(r))
-        for (int k = 0; k < runs; ++k) per_run[static_cast<std::size_t>(k)] += r.times[static_cast<std::size_t>(k)];
-    return median(per_run);
-  };
+  return mismatches;
+}
+
+// Totals per run, then the median of those totals.
+double total_seconds(const std::vector<Row>& rows, int runs, const std::function<bool(const Row&)>& pick) {
+  std::vector<double> per_run(static_cast<std::size_t>(runs), 0.0);
+  for (const Row& r : rows)
+    if (pick(r))
+      for (int k = 0; k < runs; ++k) per_run[static_cast<std::size_t>(k)] += r.times[static_cast<std::size_t>(k)];
+  return median(per_run);
+}
+
+// The figures the issue compares with Porcupine; true when every 5x target is met.
+bool print_figures(const std::vector<Row>& rows, int runs) {
+  auto total = [&](auto pick) { return total_seconds(rows, runs, pick); };
   struct Figure {
     const char* name;
     double ours, porcupine;
@@ -213,7 +215,13 @@ int main(int argc, char** argv) {
   }
   std::printf("%-38s %12.4f\n", "whole conformance set", total([](const Row&) { return true; }));
 
-  // What witnesses cost: the invalid rows again with shrinking on.
+  return targets_met;
+}
+
+// What witnesses cost: the invalid rows again with shrinking on, and the
+// per-key model on every core.
+void print_witness_cost(const std::vector<Row>& rows, int runs) {
+  auto total = [&](auto pick) { return total_seconds(rows, runs, pick); };
   {
     std::vector<double> per_run;
     for (int k = 0; k < runs; ++k) {
@@ -239,26 +247,56 @@ int main(int argc, char** argv) {
     std::printf("kv/c50-ok per key, threads = cores (%u): %.4f s\n", std::thread::hardware_concurrency(), median(per_run));
   }
 
-  if (generated) {
-    const auto t = Clock::now();
-    const history::History h = generate_kv(generated_ops, 1000, 20, 42);
-    std::printf("\ngenerated kv history: %zu operations (%zu events), 1000 keys, 20 clients, built in %.2f s\n",
-                generated_ops, h.ops.size(), seconds_since(t));
-    const int gen_runs = std::min(runs, 3);
-    for (unsigned threads : {1u, 0u}) {
-      std::vector<double> times;
-      Validity v = Validity::kUnknown;
-      for (int k = 0; k < gen_runs; ++k) {
-        double s;
-        v = timed_check(h, LinModel::kKv, threads, false, &s).valid;
-        times.push_back(s);
-      }
-      std::printf("  kv per key, %s: %-12s median %.3f s over %d runs (target < 10 s) %s\n",
-                  threads == 1 ? "1 thread        " : "threads = cores", verdict_name(v), median(times), gen_runs,
-                  v == Validity::kValid && median(times) < 10 ? "met" : "NOT MET");
-      if (v != Validity::kValid) ++mismatches;
+}
+
+// A generated million-op kv history, on one thread and on every core.
+// Returns 1 when its verdict is not valid.
+int check_generated(std::size_t generated_ops, int runs) {
+  int mismatches = 0;
+  const auto t = Clock::now();
+  const history::History h = generate_kv(generated_ops, 1000, 20, 42);
+  std::printf("\ngenerated kv history: %zu operations (%zu events), 1000 keys, 20 clients, built in %.2f s\n",
+              generated_ops, h.ops.size(), seconds_since(t));
+  const int gen_runs = std::min(runs, 3);
+  for (unsigned threads : {1u, 0u}) {
+    std::vector<double> times;
+    Validity v = Validity::kUnknown;
+    for (int k = 0; k < gen_runs; ++k) {
+      double s;
+      v = timed_check(h, LinModel::kKv, threads, false, &s).valid;
+      times.push_back(s);
+    }
+    std::printf("  kv per key, %s: %-12s median %.3f s over %d runs (target < 10 s) %s\n",
+                threads == 1 ? "1 thread        " : "threads = cores", verdict_name(v), median(times), gen_runs,
+                v == Validity::kValid && median(times) < 10 ? "met" : "NOT MET");
+    if (v != Validity::kValid) ++mismatches;
+  }
+  return mismatches;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = 5;
+  std::size_t generated_ops = 1000000;
+  bool generated = true;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--generated-ops") && i + 1 < argc) generated_ops = std::strtoull(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--no-generated")) generated = false;
+    else {
+      std::fprintf(stderr, "usage: %s [--runs N] [--generated-ops N] [--no-generated]\n", argv[0]);
+      return 254;
     }
   }
+
+  const std::optional<std::vector<Row>> loaded = load_rows();
+  if (!loaded) return 254;
+  std::vector<Row> rows = *loaded;
+  int mismatches = check_rows(rows, runs);
+  const bool targets_met = print_figures(rows, runs);
+  print_witness_cost(rows, runs);
+  if (generated) mismatches += check_generated(generated_ops, runs);
 
   std::printf("\n%s; %s\n", mismatches == 0 ? "all verdicts as expected" : "VERDICT MISMATCHES",
               targets_met ? "all 5x targets met" : "some 5x targets not met");
