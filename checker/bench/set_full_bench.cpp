@@ -54,21 +54,57 @@ struct Generated {
   std::size_t injected_lost = 0, injected_stale = 0;
 };
 
+struct Event {
+  std::int64_t time;
+  Op op;
+};
+struct Effect {
+  std::int64_t time;
+  std::int32_t key;
+  std::int64_t element;     // for adds
+  std::size_t read_event;   // for reads; SIZE_MAX for adds
+  bool lose_later;          // injected loss: vanishes at a later read
+};
+
+// Applies the effects in time order and fills in what each read returned.
+// Sets only grow, so a key's state is its applied elements in order; a read
+// returns a copy of it (less the injected losses and stale misses).
+void apply_effects(std::vector<Effect>& effects, std::int32_t keys, std::vector<Event>& evs, std::mt19937_64& rng,
+                   std::uniform_real_distribution<double>& u, Generated& g) {
+  std::sort(effects.begin(), effects.end(), [](const Effect& a, const Effect& b) { return a.time < b.time; });
+  std::vector<std::vector<std::int64_t>> state(static_cast<std::size_t>(keys));
+  std::vector<std::vector<std::int64_t>> doomed(state.size());  // injected losses, per key
+  for (const Effect& e : effects) {
+    auto& set = state[static_cast<std::size_t>(e.key)];
+    if (e.read_event == SIZE_MAX) {
+      set.push_back(e.element);
+      if (e.lose_later) {
+        doomed[static_cast<std::size_t>(e.key)].push_back(e.element);
+        ++g.injected_lost;
+      }
+      continue;
+    }
+    // Losses strike at the next read after the add; then the element is gone.
+    for (std::int64_t lost : doomed[static_cast<std::size_t>(e.key)]) set.erase(std::find(set.begin(), set.end(), lost));
+    doomed[static_cast<std::size_t>(e.key)].clear();
+    std::size_t shown = set.size();
+    if (u(rng) < 1e-4 && shown > 5) {  // injected stale read: misses the newest few
+      shown -= 5;
+      ++g.injected_stale;
+    }
+    Json::array_t items;
+    items.reserve(shown);
+    for (std::size_t i = 0; i < shown; ++i) items.emplace_back(set[i]);
+    g.returned += shown;
+    g.largest = std::max(g.largest, shown);
+    evs[e.read_event].op.value = Json(std::move(items));
+  }
+}
+
 Generated generate(const Shape& shape, std::size_t events, std::uint64_t seed) {
   constexpr int kClients = 10;
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
-  struct Event {
-    std::int64_t time;
-    Op op;
-  };
-  struct Effect {
-    std::int64_t time;
-    std::int32_t key;
-    std::int64_t element;     // for adds
-    std::size_t read_event;   // for reads; SIZE_MAX for adds
-    bool lose_later;          // injected loss: vanishes at a later read
-  };
   std::vector<Event> evs;
   evs.reserve(events + 16);
   std::vector<Effect> effects;
@@ -143,36 +179,7 @@ Generated generate(const Shape& shape, std::size_t events, std::uint64_t seed) {
     free_at.emplace(end + static_cast<std::int64_t>(rng() % 50'000), c);
   }
 
-  // Apply effects in time order. Sets only grow, so a key's state is its
-  // applied elements in order; a read returns a copy of it.
-  std::sort(effects.begin(), effects.end(), [](const Effect& a, const Effect& b) { return a.time < b.time; });
-  std::vector<std::vector<std::int64_t>> state(static_cast<std::size_t>(key) + 1);
-  std::vector<std::vector<std::int64_t>> doomed(state.size());  // injected losses, per key
-  for (const Effect& e : effects) {
-    auto& set = state[static_cast<std::size_t>(e.key)];
-    if (e.read_event == SIZE_MAX) {
-      set.push_back(e.element);
-      if (e.lose_later) {
-        doomed[static_cast<std::size_t>(e.key)].push_back(e.element);
-        ++g.injected_lost;
-      }
-      continue;
-    }
-    // Losses strike at the next read after the add; then the element is gone.
-    for (std::int64_t lost : doomed[static_cast<std::size_t>(e.key)]) set.erase(std::find(set.begin(), set.end(), lost));
-    doomed[static_cast<std::size_t>(e.key)].clear();
-    std::size_t shown = set.size();
-    if (u(rng) < 1e-4 && shown > 5) {  // injected stale read: misses the newest few
-      shown -= 5;
-      ++g.injected_stale;
-    }
-    Json::array_t items;
-    items.reserve(shown);
-    for (std::size_t i = 0; i < shown; ++i) items.emplace_back(set[i]);
-    g.returned += shown;
-    g.largest = std::max(g.largest, shown);
-    evs[e.read_event].op.value = Json(std::move(items));
-  }
+  apply_effects(effects, key + 1, evs, rng, u, g);
   std::stable_sort(evs.begin(), evs.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
   g.history.ops.reserve(evs.size());
   for (auto& e : evs) {
