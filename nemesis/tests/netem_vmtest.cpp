@@ -183,6 +183,138 @@ Status build_initramfs(const Kernel& kernel, const std::string& dir, std::string
   return fs.pack(*image);
 }
 
+// Every agent step the guest ran succeeded, and both peers were fast before any fault.
+void expect_agent_steps(const std::vector<ResultLine>& lines) {
+  for (const char* step :
+       {"delay", "loss", "duplicate", "corrupt", "reorder", "full", "rate", "clear", "clear-again"}) {
+    const ResultLine* a = find(lines, "agent", "step", step);
+    ASSERT_NE(a, nullptr) << "no agent step " << step;
+    EXPECT_EQ((*a)["exit"], "0") << "agent step " << step << ": " << (*a)["out"];
+  }
+
+  // Baseline: both peers are fast.
+  for (const char* peer : {"b", "c"}) {
+    const ResultLine* r = rtt(lines, "before", peer);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ((*r)["rx"], "10") << r->raw;
+    EXPECT_GE(r->median("times"), 0) << r->raw;
+    EXPECT_LT(r->median("times"), 20) << r->raw;
+  }
+}
+
+// Delay 100 ms to b only, in prio 1: with netem 40: under band 4.
+void expect_delay_to_b_only(const std::vector<ResultLine>& lines) {
+  const ResultLine* q = find(lines, "qdiscs", "phase", "delay");
+  ASSERT_NE(q, nullptr);
+  EXPECT_NE((*q)["list"].find("prio 1: root"), std::string::npos) << q->raw;
+  EXPECT_NE((*q)["list"].find("netem 40: parent 1:4"), std::string::npos) << q->raw;
+  const ResultLine* delayed = rtt(lines, "delay", "b");
+  const ResultLine* untouched = rtt(lines, "delay", "c");
+  ASSERT_NE(delayed, nullptr);
+  ASSERT_NE(untouched, nullptr);
+  EXPECT_EQ((*delayed)["rx"], "10") << delayed->raw;
+  // Medians, not maxima: an emulated (TCG) guest on a busy host sees the odd
+  // ping stalled by the host scheduler, but never one faster than the delay.
+  EXPECT_GE(delayed->number("min"), 100) << delayed->raw;
+  EXPECT_LT(delayed->median("times"), 150) << delayed->raw;
+  EXPECT_EQ((*untouched)["rx"], "10") << untouched->raw;
+  EXPECT_GE(untouched->median("times"), 0) << untouched->raw;
+  EXPECT_LT(untouched->median("times"), 20) << untouched->raw;
+}
+
+// Loss, duplicate, corrupt and reorder to b; c untouched. `ratio_seen`: the loss ratio.
+void expect_chance_faults(const std::vector<ResultLine>& lines, double* ratio_seen) {
+  // Loss 50 % to b: the ratio seen over 200 pings is well inside 30..70 %
+  // (binomial sd 3.5 %); c loses nothing.
+  const ResultLine* lossy = rtt(lines, "loss", "b");
+  const ResultLine* lossless = rtt(lines, "loss", "c");
+  ASSERT_NE(lossy, nullptr);
+  ASSERT_NE(lossless, nullptr);
+  const double sent = lossy->number("tx");
+  const double ratio = sent > 0 ? 1.0 - lossy->number("rx") / sent : -1;
+  *ratio_seen = ratio;
+  EXPECT_EQ(sent, 200) << lossy->raw;
+  EXPECT_GE(ratio, 0.30) << lossy->raw;
+  EXPECT_LE(ratio, 0.70) << lossy->raw;
+  EXPECT_EQ((*lossless)["rx"], (*lossless)["tx"]) << lossless->raw;
+  EXPECT_EQ((*lossless)["tx"], "100") << lossless->raw;
+
+  // Duplicate 100 %: each request reaches b twice, so ping sees duplicate replies.
+  const ResultLine* dup = rtt(lines, "duplicate", "b");
+  ASSERT_NE(dup, nullptr);
+  EXPECT_GE(dup->number("dups"), 5) << dup->raw;
+  // Corrupt 100 %: a flipped bit in each request; nearly all are rejected.
+  const ResultLine* bad = rtt(lines, "corrupt", "b");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->number("tx"), 20) << bad->raw;
+  EXPECT_LE(bad->number("rx"), 6) << bad->raw;
+  // Reorder 50 % over a 50 ms delay: replies come back out of sequence order.
+  const ResultLine* shuffled = rtt(lines, "reorder", "b");
+  ASSERT_NE(shuffled, nullptr);
+  {
+    std::istringstream in((*shuffled)["seqs"]);
+    std::vector<int> seqs;
+    for (int x; in >> x;) seqs.push_back(x);
+    EXPECT_GE(seqs.size(), 30u) << shuffled->raw;
+    EXPECT_FALSE(std::is_sorted(seqs.begin(), seqs.end())) << shuffled->raw;
+  }
+}
+
+// Every fault at once, the rate limit to b, and the tree cleared (twice).
+void expect_rate_and_clear(const std::vector<ResultLine>& lines) {
+  // Every fault at once (Jepsen's defaults, normal jitter, 1 Mbit): accepted,
+  // with the rate as a tbf under netem.
+  const ResultLine* full = find(lines, "qdiscs", "phase", "full");
+  ASSERT_NE(full, nullptr);
+  EXPECT_NE((*full)["list"].find("netem 40: parent 1:4"), std::string::npos) << full->raw;
+  EXPECT_NE((*full)["list"].find("tbf 41: parent 40:1"), std::string::npos) << full->raw;
+
+  // 80 kbit/s to b: 1 kB pings queue (~100 ms each past the bucket); c is not slowed.
+  const ResultLine* slow = rtt(lines, "rate", "b");
+  const ResultLine* fast = rtt(lines, "rate", "c");
+  ASSERT_NE(slow, nullptr);
+  ASSERT_NE(fast, nullptr);
+  EXPECT_GE(slow->number("max"), 500) << slow->raw;
+  EXPECT_GE(fast->median("times"), 0) << fast->raw;
+  EXPECT_LT(fast->median("times"), 20) << fast->raw;
+  EXPECT_EQ((*fast)["rx"], "20") << fast->raw;
+
+  // Cleared (twice): no prio or netem left, and b is as fast as before.
+  const ResultLine* cleared = find(lines, "qdiscs", "phase", "cleared");
+  ASSERT_NE(cleared, nullptr);
+  EXPECT_EQ((*cleared)["list"].find("prio"), std::string::npos) << cleared->raw;
+  EXPECT_EQ((*cleared)["list"].find("netem"), std::string::npos) << cleared->raw;
+  for (const char* peer : {"b", "c"}) {
+    const ResultLine* r = rtt(lines, "after", peer);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ((*r)["rx"], "10") << r->raw;
+    EXPECT_GE(r->median("times"), 0) << r->raw;
+    EXPECT_LT(r->median("times"), 20) << r->raw;
+  }
+}
+
+// The clock fault over ssh on a real kernel.
+void expect_clock_step(const std::vector<ResultLine>& lines) {
+  // clock-step (the clock fault over ssh) on a real kernel: refused for the
+  // kernel's own boot_id (clock untouched), +60 s and back otherwise.
+  const ResultLine* refuse = find(lines, "agent", "step", "clock-refuse");
+  ASSERT_NE(refuse, nullptr);
+  EXPECT_EQ((*refuse)["exit"], "1") << refuse->raw;
+  EXPECT_NE((*refuse)["out"].find("refusing"), std::string::npos) << refuse->raw;
+  for (const char* step : {"clock-forward", "clock-back"}) {
+    const ResultLine* a = find(lines, "agent", "step", step);
+    ASSERT_NE(a, nullptr) << step;
+    EXPECT_EQ((*a)["exit"], "0") << a->raw;
+  }
+  const ResultLine* clock = first(lines, "clock");
+  ASSERT_NE(clock, nullptr);
+  EXPECT_LT(clock->number("after_refuse") - clock->number("before"), 5) << clock->raw;
+  EXPECT_GE(clock->number("after_forward") - clock->number("after_refuse"), 59) << clock->raw;
+  EXPECT_LT(clock->number("after_forward") - clock->number("after_refuse"), 66) << clock->raw;
+  EXPECT_LT(clock->number("after_back") - clock->number("after_refuse"), 6) << clock->raw;
+  EXPECT_GE(clock->number("after_back"), clock->number("after_refuse")) << clock->raw;
+}
+
 TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
   const auto test_start = Clock::now();
   if (std::string why = qemu_unusable(); !why.empty()) FAULTLINE_SKIP_OR_FAIL(why);
@@ -216,131 +348,22 @@ TEST(NetemVm, PerDestinationFaultsOnARealKernel) {
   ASSERT_NE(boot, nullptr) << "the guest's /init never reported; console:\n" << vm.output;
   ASSERT_NE(first(lines, "done"), nullptr) << "the guest stopped early; console:\n" << vm.output;
 
-  // Every agent step succeeded.
-  for (const char* step :
-       {"delay", "loss", "duplicate", "corrupt", "reorder", "full", "rate", "clear", "clear-again"}) {
-    const ResultLine* a = find(lines, "agent", "step", step);
-    ASSERT_NE(a, nullptr) << "no agent step " << step;
-    EXPECT_EQ((*a)["exit"], "0") << "agent step " << step << ": " << (*a)["out"];
-  }
-
-  // Baseline: both peers are fast.
-  for (const char* peer : {"b", "c"}) {
-    const ResultLine* r = rtt(lines, "before", peer);
-    ASSERT_NE(r, nullptr);
-    EXPECT_EQ((*r)["rx"], "10") << r->raw;
-    EXPECT_GE(r->median("times"), 0) << r->raw;
-    EXPECT_LT(r->median("times"), 20) << r->raw;
-  }
-
-  // Delay 100 ms to b only; the tree is prio 1: with netem 40: under band 4.
-  const ResultLine* q = find(lines, "qdiscs", "phase", "delay");
-  ASSERT_NE(q, nullptr);
-  EXPECT_NE((*q)["list"].find("prio 1: root"), std::string::npos) << q->raw;
-  EXPECT_NE((*q)["list"].find("netem 40: parent 1:4"), std::string::npos) << q->raw;
-  const ResultLine* delayed = rtt(lines, "delay", "b");
-  const ResultLine* untouched = rtt(lines, "delay", "c");
-  ASSERT_NE(delayed, nullptr);
-  ASSERT_NE(untouched, nullptr);
-  EXPECT_EQ((*delayed)["rx"], "10") << delayed->raw;
-  // Medians, not maxima: an emulated (TCG) guest on a busy host sees the odd
-  // ping stalled by the host scheduler, but never one faster than the delay.
-  EXPECT_GE(delayed->number("min"), 100) << delayed->raw;
-  EXPECT_LT(delayed->median("times"), 150) << delayed->raw;
-  EXPECT_EQ((*untouched)["rx"], "10") << untouched->raw;
-  EXPECT_GE(untouched->median("times"), 0) << untouched->raw;
-  EXPECT_LT(untouched->median("times"), 20) << untouched->raw;
-
-  // Loss 50 % to b: the ratio seen over 200 pings is well inside 30..70 %
-  // (binomial sd 3.5 %); c loses nothing.
-  const ResultLine* lossy = rtt(lines, "loss", "b");
-  const ResultLine* lossless = rtt(lines, "loss", "c");
-  ASSERT_NE(lossy, nullptr);
-  ASSERT_NE(lossless, nullptr);
-  const double sent = lossy->number("tx");
-  const double ratio = sent > 0 ? 1.0 - lossy->number("rx") / sent : -1;
-  EXPECT_EQ(sent, 200) << lossy->raw;
-  EXPECT_GE(ratio, 0.30) << lossy->raw;
-  EXPECT_LE(ratio, 0.70) << lossy->raw;
-  EXPECT_EQ((*lossless)["rx"], (*lossless)["tx"]) << lossless->raw;
-  EXPECT_EQ((*lossless)["tx"], "100") << lossless->raw;
-
-  // Duplicate 100 %: each request reaches b twice, so ping sees duplicate replies.
-  const ResultLine* dup = rtt(lines, "duplicate", "b");
-  ASSERT_NE(dup, nullptr);
-  EXPECT_GE(dup->number("dups"), 5) << dup->raw;
-  // Corrupt 100 %: a flipped bit in each request; nearly all are rejected.
-  const ResultLine* bad = rtt(lines, "corrupt", "b");
-  ASSERT_NE(bad, nullptr);
-  EXPECT_EQ(bad->number("tx"), 20) << bad->raw;
-  EXPECT_LE(bad->number("rx"), 6) << bad->raw;
-  // Reorder 50 % over a 50 ms delay: replies come back out of sequence order.
-  const ResultLine* shuffled = rtt(lines, "reorder", "b");
-  ASSERT_NE(shuffled, nullptr);
-  {
-    std::istringstream in((*shuffled)["seqs"]);
-    std::vector<int> seqs;
-    for (int x; in >> x;) seqs.push_back(x);
-    EXPECT_GE(seqs.size(), 30u) << shuffled->raw;
-    EXPECT_FALSE(std::is_sorted(seqs.begin(), seqs.end())) << shuffled->raw;
-  }
-
-  // Every fault at once (Jepsen's defaults, normal jitter, 1 Mbit): accepted,
-  // with the rate as a tbf under netem.
-  const ResultLine* full = find(lines, "qdiscs", "phase", "full");
-  ASSERT_NE(full, nullptr);
-  EXPECT_NE((*full)["list"].find("netem 40: parent 1:4"), std::string::npos) << full->raw;
-  EXPECT_NE((*full)["list"].find("tbf 41: parent 40:1"), std::string::npos) << full->raw;
-
-  // 80 kbit/s to b: 1 kB pings queue (~100 ms each past the bucket); c is not slowed.
-  const ResultLine* slow = rtt(lines, "rate", "b");
-  const ResultLine* fast = rtt(lines, "rate", "c");
-  ASSERT_NE(slow, nullptr);
-  ASSERT_NE(fast, nullptr);
-  EXPECT_GE(slow->number("max"), 500) << slow->raw;
-  EXPECT_GE(fast->median("times"), 0) << fast->raw;
-  EXPECT_LT(fast->median("times"), 20) << fast->raw;
-  EXPECT_EQ((*fast)["rx"], "20") << fast->raw;
-
-  // Cleared (twice): no prio or netem left, and b is as fast as before.
-  const ResultLine* cleared = find(lines, "qdiscs", "phase", "cleared");
-  ASSERT_NE(cleared, nullptr);
-  EXPECT_EQ((*cleared)["list"].find("prio"), std::string::npos) << cleared->raw;
-  EXPECT_EQ((*cleared)["list"].find("netem"), std::string::npos) << cleared->raw;
-  for (const char* peer : {"b", "c"}) {
-    const ResultLine* r = rtt(lines, "after", peer);
-    ASSERT_NE(r, nullptr);
-    EXPECT_EQ((*r)["rx"], "10") << r->raw;
-    EXPECT_GE(r->median("times"), 0) << r->raw;
-    EXPECT_LT(r->median("times"), 20) << r->raw;
-  }
-
-  // clock-step (the clock fault over ssh) on a real kernel: refused for the
-  // kernel's own boot_id (clock untouched), +60 s and back otherwise.
-  const ResultLine* refuse = find(lines, "agent", "step", "clock-refuse");
-  ASSERT_NE(refuse, nullptr);
-  EXPECT_EQ((*refuse)["exit"], "1") << refuse->raw;
-  EXPECT_NE((*refuse)["out"].find("refusing"), std::string::npos) << refuse->raw;
-  for (const char* step : {"clock-forward", "clock-back"}) {
-    const ResultLine* a = find(lines, "agent", "step", step);
-    ASSERT_NE(a, nullptr) << step;
-    EXPECT_EQ((*a)["exit"], "0") << a->raw;
-  }
-  const ResultLine* clock = first(lines, "clock");
-  ASSERT_NE(clock, nullptr);
-  EXPECT_LT(clock->number("after_refuse") - clock->number("before"), 5) << clock->raw;
-  EXPECT_GE(clock->number("after_forward") - clock->number("after_refuse"), 59) << clock->raw;
-  EXPECT_LT(clock->number("after_forward") - clock->number("after_refuse"), 66) << clock->raw;
-  EXPECT_LT(clock->number("after_back") - clock->number("after_refuse"), 6) << clock->raw;
-  EXPECT_GE(clock->number("after_back"), clock->number("after_refuse")) << clock->raw;
+  expect_agent_steps(lines);
+  expect_delay_to_b_only(lines);
+  double ratio = -1;
+  expect_chance_faults(lines, &ratio);
+  expect_rate_and_clear(lines);
+  expect_clock_step(lines);
+  if (HasFatalFailure()) return;  // a helper found a result line missing
 
   const double test_seconds = std::chrono::duration<double>(Clock::now() - test_start).count();
   std::printf("[vm] figures (RTTs are medians of the replies): guest_boot_s=%s guest_done_s=%s vm_wall_s=%.1f "
               "test_wall_s=%.1f rtt_before_b_ms=%.3f rtt_delay_b_ms=%.3f rtt_delay_c_ms=%.3f rtt_after_b_ms=%.3f "
               "loss_ratio=%.3f rate_max_b_ms=%.1f\n",
               (*boot)["uptime"].c_str(), (*first(lines, "done"))["uptime"].c_str(), vm_seconds, test_seconds,
-              rtt(lines, "before", "b")->median("times"), delayed->median("times"), untouched->median("times"),
-              rtt(lines, "after", "b")->median("times"), ratio, slow->number("max"));
+              rtt(lines, "before", "b")->median("times"), rtt(lines, "delay", "b")->median("times"),
+              rtt(lines, "delay", "c")->median("times"), rtt(lines, "after", "b")->median("times"), ratio,
+              rtt(lines, "rate", "b")->number("max"));
   RecordProperty("vm_wall_s", std::to_string(vm_seconds));
   RecordProperty("loss_ratio", std::to_string(ratio));
 }
