@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 #include "faultline/history/load.h"
 #include "faultline/testing/paths.h"
 

@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/set_full.h"
+#include "set_full.h"
 
 namespace {
 

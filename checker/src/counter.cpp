@@ -1,4 +1,4 @@
-#include "faultline/checker/counter.h"
+#include "counter.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "faultline/checker/final_reads.h"
+#include "final_reads.h"
 
 #include <set>
 #include <string>

@@ -1,4 +1,4 @@
-#include "faultline/checker/register_stale.h"
+#include "register_stale.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -2,11 +2,11 @@
 
 #include <stdexcept>
 
-#include "faultline/checker/counter.h"
-#include "faultline/checker/final_reads.h"
-#include "faultline/checker/linearizability.h"
-#include "faultline/checker/register_stale.h"
-#include "faultline/checker/set_full.h"
+#include "counter.h"
+#include "final_reads.h"
+#include "linearizability/linearizability.h"
+#include "register_stale.h"
+#include "set_full.h"
 
 namespace faultline::check {
 

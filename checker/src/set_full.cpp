@@ -1,4 +1,4 @@
-#include "faultline/checker/set_full.h"
+#include "set_full.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "element_index.h"
-#include "faultline/checker/set_full.h"
+#include "set_full.h"
 #include "history_view.h"
 
 namespace faultline::check::set_full {

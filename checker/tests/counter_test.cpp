@@ -1,7 +1,7 @@
 // Counter checker: hand-built bounds cases, then randomized histories from a
 // simulated counter (never out of bounds), injected out-of-bounds reads
 // (found on the right read), and agreement with brute-force bounds.
-#include "faultline/checker/counter.h"
+#include "counter.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Keys the final phase left unread: an acknowledged write that only the
 // missing read could have proven makes the verdict unknown, never valid.
-#include "faultline/checker/final_reads.h"
+#include "final_reads.h"
 
 #include <gtest/gtest.h>
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 #include "faultline/history/load.h"
 #include "faultline/testing/paths.h"
 

@@ -9,7 +9,7 @@
 #include <map>
 #include <optional>
 
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 #include "lin_brute_force.h"
 #include "lin_random_history.h"
 

@@ -1,5 +1,5 @@
 // Hand-written edge cases for the linearizability checker.
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 
 #include <gtest/gtest.h>
 

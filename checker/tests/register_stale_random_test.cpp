@@ -3,7 +3,7 @@
 // naming the write they missed), agreement with a brute-force transcription
 // of the definition on corrupted histories, and with the linearizability
 // checker on histories whose values repeat.
-#include "faultline/checker/register_stale.h"
+#include "register_stale.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 #include "lin_brute_force.h"
 #include "scripted_history.h"
 #include "simulated_history.h"

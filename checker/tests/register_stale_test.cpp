@@ -2,7 +2,7 @@
 // (a simulated linearizable register, injected stale reads, agreement with
 // brute force and with the linearizability checker) are in
 // register_stale_random_test.cpp.
-#include "faultline/checker/register_stale.h"
+#include "register_stale.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 #include "lin_brute_force.h"
 #include "scripted_history.h"
 

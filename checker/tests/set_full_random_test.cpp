@@ -2,7 +2,7 @@
 // show no anomaly; injected anomalies must be found with the right witness;
 // and on noisy histories the fast checker must agree, element by element,
 // with a direct transcription of the definitions (quadratic, small inputs).
-#include "faultline/checker/set_full.h"
+#include "set_full.h"
 #include "simulated_history.h"
 
 #include <gmock/gmock.h>

@@ -1,5 +1,5 @@
 // Hand-built set histories, one per outcome of the set-full checker.
-#include "faultline/checker/set_full.h"
+#include "set_full.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "agent_commands.h"
-#include "faultline/nemesis/netem_fault.h"
+#include "packet/netem_fault.h"
 
 namespace faultline::nemesis::agent {
 using process::Status;

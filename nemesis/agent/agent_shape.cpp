@@ -12,7 +12,7 @@
 #include <string>
 
 #include "agent_commands.h"
-#include "faultline/nemesis/shaper.h"
+#include "packet/shaper.h"
 
 namespace faultline::nemesis::agent {
 using process::Status;

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/firewall.h"
+#include "firewall.h"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/freezer.h"
+#include "freezer.h"
 
 #include <dirent.h>
 #include <signal.h>

@@ -1,7 +1,7 @@
 #include "faultline/nemesis/run_heal.h"
 
-#include "faultline/nemesis/firewall.h"
-#include "faultline/nemesis/freezer.h"
+#include "firewall.h"
+#include "freezer.h"
 #include "faultline/process/command.h"
 
 namespace faultline::nemesis {

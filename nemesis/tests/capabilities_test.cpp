@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "faultline/nemesis/qdisc.h"
+#include "packet/qdisc.h"
 
 namespace faultline::nemesis {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "faultline/nemesis/clock_file.h"
 #include "faultline/nemesis/fault.h"
-#include "faultline/nemesis/firewall.h"
+#include "firewall.h"
 #include "faultline/testing/test_dir.h"
 
 namespace faultline::nemesis {

@@ -1,6 +1,6 @@
 // The cgroup freezer pauses a process for real, thaws it, and leaves no
 // cgroup behind. Needs root.
-#include "faultline/nemesis/freezer.h"
+#include "freezer.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/grudge.h"
+#include "grudge.h"
 
 #include <gtest/gtest.h>
 

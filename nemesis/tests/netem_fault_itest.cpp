@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "faultline/process/command.h"
-#include "faultline/nemesis/netem_fault.h"
+#include "packet/netem_fault.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/paths.h"
 

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "faultline/process/command.h"
-#include "faultline/nemesis/netem_distribution.h"
-#include "faultline/nemesis/netem_fault.h"
+#include "packet/netem_distribution.h"
+#include "packet/netem_fault.h"
 #include "faultline/testing/paths.h"
 
 namespace faultline::nemesis {

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/netem_distribution.h"
+#include "packet/netem_distribution.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/test_dir.h"
 #include "vm_support.h"

@@ -14,9 +14,9 @@
 #include "faultline/testing/require_root.h"
 #include "faultline/process/command.h"
 #include "faultline/process/forked.h"
-#include "faultline/nemesis/netlink.h"
-#include "faultline/nemesis/nfqueue.h"
-#include "faultline/nemesis/qdisc.h"
+#include "packet/netlink.h"
+#include "packet/nfqueue.h"
+#include "packet/qdisc.h"
 
 namespace faultline::nemesis {
 using process::ChildOutcome;

@@ -14,8 +14,8 @@
 #include <memory>
 #include <sstream>
 
-#include "faultline/nemesis/shape_agent.h"
-#include "faultline/nemesis/shaper.h"
+#include "packet/shape_agent.h"
+#include "packet/shaper.h"
 #include "faultline/testing/netns_lab.h"
 #include "faultline/testing/require_root.h"
 #include "faultline/testing/paths.h"

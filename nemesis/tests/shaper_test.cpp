@@ -7,8 +7,8 @@
 #include <cmath>
 #include <map>
 
-#include "faultline/nemesis/shape_agent.h"
-#include "faultline/nemesis/shape_schedule.h"
+#include "packet/shape_agent.h"
+#include "packet/shape_schedule.h"
 
 namespace faultline::nemesis {
 using process::Status;

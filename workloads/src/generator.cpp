@@ -1,4 +1,4 @@
-#include "faultline/workloads/generator.h"
+#include "generator.h"
 
 #include <algorithm>
 #include <random>

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "check_plan.h"
-#include "faultline/workloads/rate_limiter.h"
+#include "rate_limiter.h"
 
 namespace faultline::workloads::detail {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/workloads/generator.h"
+#include "generator.h"
 #include "faultline/workloads/kv_client.h"
 #include "faultline/workloads/workload.h"
 

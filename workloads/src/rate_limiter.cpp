@@ -1,4 +1,4 @@
-#include "faultline/workloads/rate_limiter.h"
+#include "rate_limiter.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 // The generators: same seed, same per-worker sequence; keys rotate within
 // their bound; values and elements are unique.
-#include "faultline/workloads/generator.h"
+#include "generator.h"
 
 #include <map>
 #include <set>

@@ -15,7 +15,7 @@
 
 #include "faultline/history/jsonl.h"
 #include "faultline/testing/test_dir.h"
-#include "faultline/workloads/generator.h"
+#include "generator.h"
 #include "faultline/workloads/workload.h"
 
 namespace faultline::workloads {

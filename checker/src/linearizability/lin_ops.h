@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "faultline/history/event.h"
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 #include "faultline/history/pairing.h"
 
 namespace faultline::check::lin {

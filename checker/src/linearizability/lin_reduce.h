@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 #include "linearizability/lin_ops.h"
 
 namespace faultline::check::lin {

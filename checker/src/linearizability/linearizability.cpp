@@ -1,7 +1,7 @@
 // Public entry point of the linearizability checker: prepares the compact
 // history, checks each independent sub-history (in parallel, lin_jobs.h), and
 // turns the outcomes into a Result with witnesses.
-#include "faultline/checker/linearizability.h"
+#include "linearizability/linearizability.h"
 
 #include <algorithm>
 #include <thread>

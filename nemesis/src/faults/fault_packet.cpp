@@ -11,8 +11,8 @@
 #include <map>
 #include <mutex>
 
-#include "faultline/nemesis/netem_fault.h"
-#include "faultline/nemesis/shape_agent.h"
+#include "packet/netem_fault.h"
+#include "packet/shape_agent.h"
 #include "faultline/process/background.h"
 #include "faults/faults.h"
 

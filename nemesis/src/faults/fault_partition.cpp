@@ -2,8 +2,8 @@
 // node's network namespace (firewall.h).
 #include <map>
 
-#include "faultline/nemesis/firewall.h"
-#include "faultline/nemesis/grudge.h"
+#include "firewall.h"
+#include "grudge.h"
 #include "faults/faults.h"
 
 namespace faultline::nemesis {

@@ -5,7 +5,7 @@
 // on purpose.
 #include <map>
 
-#include "faultline/nemesis/freezer.h"
+#include "freezer.h"
 #include "faults/faults.h"
 
 namespace faultline::nemesis {

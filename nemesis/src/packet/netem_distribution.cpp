@@ -1,4 +1,4 @@
-#include "faultline/nemesis/netem_distribution.h"
+#include "packet/netem_distribution.h"
 
 #include <glob.h>
 

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/netem_fault.h"
+#include "packet/netem_fault.h"
 
 #include <arpa/inet.h>
 #include <netlink/cache.h>

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/netlink.h"
+#include "packet/netlink.h"
 
 #include <net/if.h>
 #include <netlink/errno.h>

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/nfqueue.h"
+#include "packet/nfqueue.h"
 
 #include <netlink/errno.h>
 #include <netlink/msg.h>
@@ -20,7 +20,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "faultline/nemesis/netlink.h"
+#include "packet/netlink.h"
 
 namespace faultline::nemesis {
 using process::Status;

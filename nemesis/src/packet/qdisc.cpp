@@ -1,4 +1,4 @@
-#include "faultline/nemesis/qdisc.h"
+#include "packet/qdisc.h"
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -16,7 +16,7 @@
 #include <cmath>
 #include <limits>
 
-#include "faultline/nemesis/netem_distribution.h"
+#include "packet/netem_distribution.h"
 
 namespace faultline::nemesis {
 using process::Status;

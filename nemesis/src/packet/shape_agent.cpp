@@ -1,4 +1,4 @@
-#include "faultline/nemesis/shape_agent.h"
+#include "packet/shape_agent.h"
 
 #include <charconv>
 #include <cstdio>

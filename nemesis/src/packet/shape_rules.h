@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/shaper.h"
+#include "packet/shaper.h"
 #include "faultline/process/status.h"
 
 namespace faultline::nemesis::detail {

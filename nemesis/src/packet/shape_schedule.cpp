@@ -1,4 +1,4 @@
-#include "faultline/nemesis/shape_schedule.h"
+#include "packet/shape_schedule.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "faultline/nemesis/shaper.h"
+#include "packet/shaper.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "faultline/nemesis/nfqueue.h"
+#include "packet/nfqueue.h"
 #include "packet/shape_rules.h"
 
 namespace faultline::nemesis {

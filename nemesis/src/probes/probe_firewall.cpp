@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "faultline/process/command.h"
-#include "faultline/nemesis/nfqueue.h"
+#include "packet/nfqueue.h"
 #include "probes/probe_support.h"
 
 namespace faultline::nemesis::detail {

@@ -16,7 +16,7 @@
 
 #include "faultline/nemesis/capabilities.h"
 #include "faultline/process/command.h"
-#include "faultline/nemesis/freezer.h"
+#include "freezer.h"
 #include "probes/probe_support.h"
 
 namespace faultline::nemesis {

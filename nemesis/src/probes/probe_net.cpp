@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "faultline/nemesis/qdisc.h"
+#include "packet/qdisc.h"
 #include "probes/probe_support.h"
 
 namespace faultline::nemesis::detail {

@@ -13,7 +13,7 @@
 
 #include "faultline/nemesis/capabilities.h"
 #include "faultline/process/forked.h"
-#include "faultline/nemesis/netlink.h"
+#include "packet/netlink.h"
 
 namespace faultline::nemesis::detail {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "faultline/nemesis/shaper.h"
+#include "packet/shaper.h"
 
 namespace faultline::nemesis {
 

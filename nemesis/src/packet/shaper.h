@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/shape_schedule.h"
+#include "packet/shape_schedule.h"
 #include "faultline/process/status.h"
 
 namespace faultline::nemesis {

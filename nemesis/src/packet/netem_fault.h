@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "faultline/nemesis/netem_distribution.h"
-#include "faultline/nemesis/netlink.h"
-#include "faultline/nemesis/qdisc.h"
+#include "packet/netem_distribution.h"
+#include "packet/netlink.h"
+#include "packet/qdisc.h"
 #include "faultline/process/status.h"
 
 namespace faultline::nemesis {

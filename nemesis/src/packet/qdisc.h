@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "faultline/nemesis/netlink.h"
+#include "packet/netlink.h"
 #include "faultline/process/status.h"
 
 namespace faultline::nemesis {
