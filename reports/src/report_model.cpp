@@ -451,8 +451,9 @@ void membership_changes(const ReportInput& in, ReportModel& m) {
 ReportModel build_model(const ReportInput& in) {
   ReportModel m;
   describe_run(in, m);
-  const OperationIndex ops = count_operations(in.history, m);
+  OperationIndex ops = count_operations(in.history, m);
   list_anomalies(in.results, in.history, ops, m);
+  m.operations = std::move(ops.ops);
   clock_steps(m);
   membership_changes(in, m);
   return m;

@@ -48,12 +48,7 @@ const char* verdict_title(const std::string& v) {
 // The compact data the page's script draws from: columns, times in µs.
 std::string page_data(const ReportInput& in, const ReportModel& m) {
   const auto& h = in.history;
-  std::vector<history::Operation> ops;
-  try {
-    ops = history::pair_operations(h);
-  } catch (const std::exception&) {
-    // build_model already reported it in the banner; draw no operations.
-  }
+  const std::vector<history::Operation>& ops = m.operations;  // empty when unpaired (the banner says why)
   Json p = Json::array(), s = Json::array(), e = Json::array(), t = Json::array(), f = Json::array(),
        k = Json::array(), v = Json::array(), n = Json::array(), ix = Json::array();
   std::vector<std::string> fnames, keys, nodes;

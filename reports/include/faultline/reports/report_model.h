@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "faultline/history/event.h"
+#include "faultline/history/pairing.h"
 
 namespace faultline::reports {
 
@@ -121,6 +122,9 @@ struct ReportModel {
   std::uint64_t seed = 0;
   std::string replay;  // the `faultline run` command that replays the run
   std::int64_t ok = 0, fail = 0, info = 0;
+  // The history's operations, paired once here for every part of the page
+  // (empty when the history does not pair; `error` says why).
+  std::vector<history::Operation> operations;
   std::int64_t duration = 0;  // ns: last event time
   std::vector<std::string> nodes;
 
