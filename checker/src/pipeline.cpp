@@ -1,5 +1,8 @@
 #include "faultline/checker/pipeline.h"
 
+#include <algorithm>
+#include <unordered_map>
+
 namespace faultline::check {
 namespace {
 
@@ -22,6 +25,28 @@ Expectation expectation_from_meta(const Json& meta, CheckOptions* options) {
   return e;
 }
 
+std::optional<std::int64_t> first_anomaly_time(const history::History& h, const Judgement& j) {
+  std::unordered_map<std::int64_t, std::int64_t> time_of;  // event index -> time
+  time_of.reserve(h.ops.size() + h.nemesis.size());
+  for (const auto& op : h.ops) time_of.emplace(op.index, op.time);
+  for (const auto& e : h.nemesis) time_of.emplace(e.index, e.time);
+  std::optional<std::int64_t> first;
+  for (const Json& result : j.results) {
+    if (!result.is_object() || !result.contains("anomalies") || !result["anomalies"].is_array()) continue;
+    for (const Json& a : result["anomalies"]) {
+      if (!a.is_object() || !a.contains("witness") || !a["witness"].is_array()) continue;
+      std::optional<std::int64_t> visible;  // the last witness event's time
+      for (const Json& w : a["witness"]) {
+        if (!w.is_number_integer()) continue;
+        auto it = time_of.find(w.get<std::int64_t>());
+        if (it != time_of.end()) visible = std::max(visible.value_or(it->second), it->second);
+      }
+      if (visible && (!first || *visible < *first)) first = visible;
+    }
+  }
+  return first;
+}
+
 }  // namespace
 
 int CheckOutcome::exit_code() const {
@@ -40,6 +65,7 @@ CheckOutcome check_and_judge(const history::History& h, CheckRequest request) {
   }
   out.expectation = request.expectation ? *request.expectation : expectation_from_meta(h.meta, &request.options);
   out.judgement = judge(check_history(h, out.model, request.options), out.expectation);
+  out.first_anomaly_ns = first_anomaly_time(h, out.judgement);
   if (!request.expect.empty()) {
     out.expect_given = true;
     out.expect_unmet = expectation_unmet(out.judgement, request.expect);

@@ -100,5 +100,14 @@ TEST(Pipeline, StrictStaleFromTheMetaRaisesTheOptions) {
   EXPECT_EQ(strict, Validity::kInvalid);
 }
 
+TEST(Pipeline, FirstAnomalyIsWhenItsLastWitnessEventHappened) {
+  // The stale read completes at 5 ms (events 1 ms apart from 0): its witness
+  // (write 2's completion and the read) is complete then, not before.
+  const CheckOutcome stale = check_and_judge(stale_register(), {"register", {}, std::nullopt, {}});
+  ASSERT_TRUE(stale.first_anomaly_ns.has_value());
+  EXPECT_EQ(*stale.first_anomaly_ns, 5'000'000);
+  EXPECT_FALSE(check_and_judge(clean_register(), {"register", {}, std::nullopt, {}}).first_anomaly_ns.has_value());
+}
+
 }  // namespace
 }  // namespace faultline::check

@@ -89,6 +89,7 @@ int check_one(const CheckArgs& args, const std::string& path, std::ostream& out,
   doc.update(judgement.summary());  // valid, headline, counts, expected
   if (!checked.expectation.kinds.empty()) doc["expected_anomalies"] = checked.expectation.kinds;
   doc["results"] = judgement.results;
+  if (checked.first_anomaly_ns) doc["first_anomaly_s"] = static_cast<double>(*checked.first_anomaly_ns) / 1e9;
   const std::string& unmet = checked.expect_unmet;
   if (checked.expect_given) doc["expect"] = check::expect_record(args.expect, unmet);
   doc["seconds"] = seconds();

@@ -41,6 +41,7 @@ void check_run(RunState& s) {
   results["expected"] = j.expected;
   if (j.expected) results["expected_for"] = j.expected_for;
   results["headline"] = j.headline();
+  if (checked.first_anomaly_ns) results["first_anomaly_s"] = static_cast<double>(*checked.first_anomaly_ns) / 1e9;
   if (checked.expect_given) {
     outcome.expect_given = true;
     outcome.expect_unmet = checked.expect_unmet;

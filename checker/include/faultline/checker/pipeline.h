@@ -32,6 +32,11 @@ struct CheckOutcome {
   Expectation expectation;
   Judgement judgement;
   std::string expect_unmet;  // "" when met or not asked
+  // When the first listed anomaly became visible: the earliest time (ns,
+  // the history's clock) by which every event of one anomaly's witness had
+  // happened. Over the listed anomalies only (--max-witnesses per kind), so
+  // with more found than listed it may be later than the true first.
+  std::optional<std::int64_t> first_anomaly_ns;
   int exit_code() const;     // the verdict's, or with --expect whether it was met
   bool expect_given = false;
 };
