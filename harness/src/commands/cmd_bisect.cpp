@@ -80,7 +80,10 @@ std::string step_script(const fs::path& tree, const fs::path& work, const std::s
 build="$tree/build/release"  # inside the worktree (ignored by git): same relative paths as a normal build, so ccache hits
 mkdir -p "$work/logs" "$work/store/$sha"
 echo "bisect: $sha $(git -C "$tree" log -1 --format=%s HEAD)" >&2
-if ! { cmake -S "$tree" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+# The release preset's flags (CMakePresets.json), so objects are the ones a
+# normal build made and ccache hits; other flags would rebuild everything.
+if ! { cmake -S "$tree" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+         "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" &&
        cmake --build "$build" -j "$(nproc)" --target faultline; } > "$work/logs/$sha.build.log" 2>&1; then
   echo "bisect: $sha does not build (logs/$sha.build.log): skipped" >&2
   exit 125
