@@ -128,8 +128,8 @@ run_mutant() {  # name, patch ("" for the baseline)
     done
   done <<<"$matrix"
   local med kind_list
-  med="$(printf '%s' "$firsts" | grep . | median)"
-  kind_list="$(printf '%s' "$kinds" | grep . | sort -u | paste -sd, -)"
+  med="$(printf '%s' "$firsts" | { grep . || true; } | median)"
+  kind_list="$(printf '%s' "$kinds" | { grep . || true; } | sort -u | paste -sd, -)"
   rows+=("$(printf '%-28s %-8s %-9s %s' "$name" "$caught/$total" "$med" "${kind_list:--}")")
   if [ -z "$patch" ]; then baseline_caught=$caught; fi
 }
