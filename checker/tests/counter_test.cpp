@@ -181,27 +181,15 @@ TEST(Counter, BadValuesAreUnknown) {
 // ------------------------------------------------------------- randomized
 
 History simulate_counter(std::mt19937_64& rng, int processes, int ops_per_process, bool negatives) {
-  using Event = testing::SimEvent;
   struct Effect {
     std::int64_t time;
     std::size_t read;  // SIZE_MAX: an increment
     std::int64_t delta;
   };
-  std::vector<Event> events;
+  testing::SimEvents sim;
   std::vector<Effect> effects;
-  std::uint64_t seq = 0;
   std::int64_t next_process = processes;
   std::uniform_real_distribution<double> u(0, 1);
-  auto push = [&](std::int64_t time, std::int64_t process, OpType type, const char* f, Json v) {
-    Op op;
-    op.time = time;
-    op.process = process;
-    op.type = type;
-    op.f = f;
-    op.value = std::move(v);
-    events.push_back(Event{time, seq++, std::move(op)});
-    return events.size() - 1;
-  };
   for (int p = 0; p < processes; ++p) {
     std::int64_t process = p, t = 2 * static_cast<std::int64_t>(rng() % 5);
     for (int n = 0; n < ops_per_process; ++n) {
@@ -209,20 +197,20 @@ History simulate_counter(std::mt19937_64& rng, int processes, int ops_per_proces
       const std::int64_t effect = begin + 1 + 2 * static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>((end - begin) / 2));
       const double roll = u(rng);
       if (u(rng) < 0.4) {
-        push(begin, process, OpType::kInvoke, "read", nullptr);
-        effects.push_back(Effect{effect, push(end, process, OpType::kOk, "read", nullptr), 0});
+        sim.push(begin, process, OpType::kInvoke, "read", nullptr);
+        effects.push_back(Effect{effect, sim.push(end, process, OpType::kOk, "read", nullptr), 0});
       } else {
         std::int64_t delta = 1 + static_cast<std::int64_t>(rng() % 5);
         if (negatives && u(rng) < 0.3) delta = -delta;
-        push(begin, process, OpType::kInvoke, "add", delta);
+        sim.push(begin, process, OpType::kInvoke, "add", delta);
         if (roll < 0.08) {
-          push(end, process, OpType::kFail, "add", delta);
+          sim.push(end, process, OpType::kFail, "add", delta);
         } else if (roll < 0.16) {
-          if (u(rng) < 0.5) push(end, process, OpType::kInfo, "add", nullptr);
+          if (u(rng) < 0.5) sim.push(end, process, OpType::kInfo, "add", nullptr);
           if (u(rng) < 0.6) effects.push_back(Effect{begin + 1 + 2 * static_cast<std::int64_t>(rng() % 30), SIZE_MAX, delta});
           process = next_process++;
         } else {
-          push(end, process, OpType::kOk, "add", delta);
+          sim.push(end, process, OpType::kOk, "add", delta);
           effects.push_back(Effect{effect, SIZE_MAX, delta});
         }
       }
@@ -235,10 +223,10 @@ History simulate_counter(std::mt19937_64& rng, int processes, int ops_per_proces
     if (e.read == SIZE_MAX) {
       value += e.delta;
     } else {
-      events[e.read].op.value = value;
+      sim.at(e.read).value = value;
     }
   }
-  return testing::history_of(std::move(events));
+  return std::move(sim).history();
 }
 
 struct Bounds {

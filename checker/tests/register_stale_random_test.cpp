@@ -39,7 +39,6 @@ std::size_t count(const Result& r, const char* name) { return r.details.at(name)
 // key (values are unique otherwise).
 History simulate_register(std::mt19937_64& rng, int processes, int ops_per_process, int keys, double deletes = 0,
                           double repeats = 0) {
-  using Event = testing::SimEvent;
   struct Effect {
     std::int64_t time;
     std::size_t completion;  // event to fill in; SIZE_MAX when none
@@ -47,22 +46,15 @@ History simulate_register(std::mt19937_64& rng, int processes, int ops_per_proce
     int kind;  // 0 write, 1 read, 2 cas
     Json a, b;
   };
-  std::vector<Event> events;
+  testing::SimEvents sim;
   std::vector<Effect> effects;
-  std::uint64_t seq = 0;
   std::int64_t next_value = 1, next_process = processes;
   std::map<std::string, std::vector<std::int64_t>> written;
   std::uniform_real_distribution<double> u(0, 1);
-  auto push = [&](std::int64_t time, std::int64_t process, OpType type, const std::string& f, const std::string& key, Json v) {
-    Op op;
-    op.time = time;
-    op.process = process;
-    op.type = type;
-    op.f = f;
-    if (keys > 1) op.key = key;
-    op.value = std::move(v);
-    events.push_back(Event{time, seq++, std::move(op)});
-    return events.size() - 1;
+  // Keys only when there are several (one key: the unkeyed form).
+  auto push = [&](std::int64_t time, std::int64_t process, OpType type, const std::string& f, const std::string& key,
+                  Json v) {
+    return sim.push(time, process, type, f, std::move(v), keys > 1 ? std::optional<std::string>(key) : std::nullopt);
   };
   for (int p = 0; p < processes; ++p) {
     std::int64_t process = p, t = 2 * static_cast<std::int64_t>(rng() % 5);
@@ -120,20 +112,20 @@ History simulate_register(std::mt19937_64& rng, int processes, int ops_per_proce
     if (e.kind == 0) {
       reg = e.a;
     } else if (e.kind == 1) {
-      events[e.completion].op.value = reg;
+      sim.at(e.completion).value = reg;
     } else if (reg == e.a) {
       reg = e.b;
     } else if (e.completion != SIZE_MAX) {
       // The comparison failed and nothing was written: recorded as the
       // observation ({"ok": false}) or as a fail (which says nothing).
       if (rng() % 2 == 0) {
-        events[e.completion].op.value = Json{{"ok", false}};
+        sim.at(e.completion).value = Json{{"ok", false}};
       } else {
-        events[e.completion].op.type = OpType::kFail;
+        sim.at(e.completion).type = OpType::kFail;
       }
     }
   }
-  return testing::history_of(std::move(events));
+  return std::move(sim).history();
 }
 
 using testing::Pair;

@@ -42,30 +42,21 @@ struct SimConfig {
 // adds may land any time after their invocation, or never. Reads return the
 // state at their instant, so the history is linearizable by construction.
 History simulate_set(std::mt19937_64& rng, const SimConfig& cfg) {
-  using Event = testing::SimEvent;
   struct Effect {
     std::int64_t time;
     std::size_t event;  // the read completion to fill in, or npos for an add
     std::string key;
     std::int64_t element;
   };
-  std::vector<Event> events;
+  testing::SimEvents sim;
   std::vector<Effect> effects;
-  std::uint64_t seq = 0;
   std::int64_t next_element = 0;
   std::int64_t next_process = cfg.processes;
   std::uniform_real_distribution<double> u(0, 1);
+  // Keys only when there are several (one key: the unkeyed form).
   auto push = [&](std::int64_t time, std::int64_t process, OpType type, const std::string& f, const std::string& key,
                   Json value) {
-    Op op;
-    op.time = time;
-    op.process = process;
-    op.type = type;
-    op.f = f;
-    if (cfg.keys > 1) op.key = key;
-    op.value = std::move(value);
-    events.push_back(Event{time, seq++, std::move(op)});
-    return events.size() - 1;
+    return sim.push(time, process, type, f, std::move(value), cfg.keys > 1 ? std::optional<std::string>(key) : std::nullopt);
   };
   std::int64_t horizon = 0;
   for (int p = 0; p < cfg.processes; ++p) {
@@ -128,10 +119,10 @@ History simulate_set(std::mt19937_64& rng, const SimConfig& cfg) {
     } else {
       std::vector<std::int64_t> shown = set;
       std::shuffle(shown.begin(), shown.end(), rng);  // reads need not be sorted
-      events[e.event].op.value = shown;
+      sim.at(e.event).value = shown;
     }
   }
-  return testing::history_of(std::move(events));
+  return std::move(sim).history();
 }
 
 // ------------------------------------------------------- reference checker

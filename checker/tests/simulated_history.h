@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,33 @@ inline history::History history_of(std::vector<SimEvent> events) {
   }
   return h;
 }
+
+// The events of a simulation, in the order it makes them: each pushed with
+// its time, reached again by position to fill in what a read returned once
+// the simulation knows it.
+class SimEvents {
+ public:
+  // Appends an event (without a key when `key` is nullopt); returns its position.
+  std::size_t push(std::int64_t time, std::int64_t process, history::OpType type, std::string f,
+                   history::Json value, std::optional<std::string> key = std::nullopt) {
+    history::Op op;
+    op.time = time;
+    op.process = process;
+    op.type = type;
+    op.f = std::move(f);
+    op.key = std::move(key);
+    op.value = std::move(value);
+    events_.push_back(SimEvent{time, seq_++, std::move(op)});
+    return events_.size() - 1;
+  }
+  history::Op& at(std::size_t position) { return events_[position].op; }
+  // The history they make (history_of).
+  history::History history() && { return history_of(std::move(events_)); }
+
+ private:
+  std::vector<SimEvent> events_;
+  std::uint64_t seq_ = 0;
+};
 
 // An invocation (history index) and its completion, if it has one.
 struct Pair {
