@@ -6,11 +6,8 @@
 # FAULTLINE_REQUIRE_ROOT=1.
 set -euo pipefail
 mode="$1" faultline="$2"
-if [ "$(id -u)" != 0 ]; then
-  [ "${FAULTLINE_REQUIRE_ROOT:-}" = 1 ] && { echo "needs root (FAULTLINE_REQUIRE_ROOT=1)"; exit 1; }
-  echo "skipped: needs root"; exit 77
-fi
 here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/require_root.sh"
 work="$(mktemp -d /tmp/faultline-nightly-test.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 case "$mode" in
