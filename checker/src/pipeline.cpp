@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <vector>
 
 namespace faultline::check {
 namespace {
@@ -26,23 +27,31 @@ Expectation expectation_from_meta(const Json& meta, CheckOptions* options) {
 }
 
 std::optional<std::int64_t> first_anomaly_time(const history::History& h, const Judgement& j) {
-  std::unordered_map<std::int64_t, std::int64_t> time_of;  // event index -> time
-  time_of.reserve(h.ops.size() + h.nemesis.size());
-  for (const auto& op : h.ops) time_of.emplace(op.index, op.time);
-  for (const auto& e : h.nemesis) time_of.emplace(e.index, e.time);
-  std::optional<std::int64_t> first;
+  // Each listed anomaly's witness indexes first: most checks list none, and
+  // then the history is not walked at all; otherwise only these are looked up.
+  std::vector<std::vector<std::int64_t>> witnesses;
+  std::unordered_map<std::int64_t, std::optional<std::int64_t>> time_of;  // witness event index -> its time
   for (const Json& result : j.results) {
     if (!result.is_object() || !result.contains("anomalies") || !result["anomalies"].is_array()) continue;
     for (const Json& a : result["anomalies"]) {
       if (!a.is_object() || !a.contains("witness") || !a["witness"].is_array()) continue;
-      std::optional<std::int64_t> visible;  // the last witness event's time
-      for (const Json& w : a["witness"]) {
-        if (!w.is_number_integer()) continue;
-        auto it = time_of.find(w.get<std::int64_t>());
-        if (it != time_of.end()) visible = std::max(visible.value_or(it->second), it->second);
-      }
-      if (visible && (!first || *visible < *first)) first = visible;
+      auto& w = witnesses.emplace_back();
+      for (const Json& i : a["witness"])
+        if (i.is_number_integer()) time_of.emplace(w.emplace_back(i.get<std::int64_t>()), std::nullopt);
     }
+  }
+  if (time_of.empty()) return std::nullopt;
+  auto note = [&](std::int64_t index, std::int64_t time) {
+    if (auto it = time_of.find(index); it != time_of.end()) it->second = time;
+  };
+  for (const auto& op : h.ops) note(op.index, op.time);
+  for (const auto& e : h.nemesis) note(e.index, e.time);
+  std::optional<std::int64_t> first;
+  for (const auto& w : witnesses) {
+    std::optional<std::int64_t> visible;  // the last witness event's time
+    for (std::int64_t i : w)
+      if (const auto t = time_of.at(i)) visible = std::max(visible.value_or(*t), *t);
+    if (visible && (!first || *visible < *first)) first = visible;
   }
   return first;
 }
