@@ -6,7 +6,7 @@
 #   # breaks: what the change does
 #   # violates: the guarantee of `safe` it breaks, or "equivalent: why none"
 # For each mutant this applies the patch to a scratch worktree of HEAD,
-# builds faultline-node (and its -libc twin) there, and runs every
+# builds faultline-node (and its -libc twin, if any) there, and runs every
 # configuration line with seeds 1..N through this checkout's faultline, the
 # mutated node chosen with FAULTLINE_NODE_BINARY. A run catches the mutant
 # when its verdict is invalid. The table says, per mutant: caught/total,
@@ -88,10 +88,18 @@ trap cleanup EXIT
 cleanup
 git -C "$repo" worktree add --detach "$tree" HEAD >/dev/null 2>&1 || usage "cannot add a worktree at $tree"
 
-# Builds the store in the worktree as it is now; 0 when it built.
+# Builds the store in the worktree as it is now; 0 when it built. Its
+# -libc twin (for clock runs) exists only where jemalloc made one.
 build_node() {
-  (cd "$tree" && cmake --preset release >"$work/logs/$1.configure.log" 2>&1 &&
-    cmake --build build/release --target faultline-node faultline-node-libc >"$work/logs/$1.build.log" 2>&1)
+  (
+    cd "$tree"
+    cmake --preset release >"$work/logs/$1.configure.log" 2>&1 || exit 1
+    targets=(faultline-node)
+    if cmake --build build/release --target help | grep '^faultline-node-libc:' >/dev/null; then
+      targets+=(faultline-node-libc)
+    fi
+    cmake --build build/release --target "${targets[@]}" >"$work/logs/$1.build.log" 2>&1
+  )
 }
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) printf "%.1f", v[(NR+1)/2]; else printf "%.1f", (v[NR/2]+v[NR/2+1])/2}'; }
